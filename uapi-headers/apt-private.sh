@@ -60,13 +60,15 @@ apt_private_update() {
     mv "$APT_PRIVATE_DIR/sources.list.new" "$APT_PRIVATE_DIR/sources.list"
     local stamp="$APT_PRIVATE_DIR/updated.stamp"
     if [[ -z "$force" && -f "$stamp" && -n "$(find "$stamp" -mmin -60 2>/dev/null)" ]]; then return 0; fi
+    exec 7>"$APT_PRIVATE_DIR/.update.lock"; flock 7
+    if [[ -z "$force" && -f "$stamp" && -n "$(find "$stamp" -mmin -60 2>/dev/null)" ]]; then flock -u 7; return 0; fi
     echo "apt-private: updating package lists for: $APT_PRIVATE_SUITES" >&2
     if ! apt_private_run apt-get -q update >"$APT_PRIVATE_DIR/update.log" 2>&1; then
         cat "$APT_PRIVATE_DIR/update.log" >&2
         echo "apt-private: apt-get update failed (see above)" >&2
-        return 1
+        flock -u 7; return 1
     fi
-    touch "$stamp"
+    touch "$stamp"; flock -u 7
 }
 
 # Prints "version suite" for every version of PKG the private lists know, newest first.
@@ -79,9 +81,12 @@ apt_private_versions() {
 apt_private_download() {
     local pkg=$1 version=$2 dest=$3
     mkdir -p "$dest"
+    # Several scripts (headers, kernel lane, bench anchors) may download into one cache at once: serialise.
+    exec 8>"$dest/.download.lock"; flock 8
     local existing
     existing=$(ls "$dest/${pkg}_${version//:/%3a}_"*.deb 2>/dev/null | head -n 1)
-    if [[ -n "$existing" ]]; then echo "$existing"; return 0; fi
-    (cd "$dest" && apt_private_run apt-get -q download "$pkg=$version" >&2) || return 1
+    if [[ -n "$existing" ]]; then flock -u 8; echo "$existing"; return 0; fi
+    (cd "$dest" && apt_private_run apt-get -q download "$pkg=$version" >&2) || { flock -u 8; return 1; }
+    flock -u 8
     ls "$dest/${pkg}_${version//:/%3a}_"*.deb | head -n 1
 }
