@@ -1,0 +1,227 @@
+// Design: the kernel's interval_tree_span_iter (lib/interval_tree.c) as an allocation-free ref struct. It walks
+// [FirstIndex, LastIndex] of one IntervalTree and yields alternating maximal *used* spans (covered by the union of the
+// nodes) and *holes* (covered by none). It reports spans, never nodes.
+//
+// State: _node0/_node1 are the kernel's nodes[0] (the node with the greatest Last of the current used run) and nodes[1]
+// (the first node after the run's gap, or None). Start/Last alias start_hole/start_used and last_hole/last_used, as the
+// kernel's unions do; _isHole is 1 (hole), 0 (used) or -1 (done).
+//
+// Invariants (tests check them on random trees): 1. spans exactly tile [FirstIndex, LastIndex], no gap, no overlap;
+// 2. holes and used spans alternate (greedy: never two of a kind in a row); 3. a used span is fully covered by nodes,
+// a hole intersects none; 4. spans are clamped to the range. All bounds inclusive.
+//
+// Overflow: "adjacent" is Last + 1 == Start; when Last is ulong.MaxValue the +1 wraps to 0, which equals no Start
+// after it, exactly as in the kernel. Trailing hole starts at node0.Last + 1 only when node0.Last < LastIndex.
+using System.Runtime.InteropServices;
+
+namespace IommuFd.Unsafe;
+
+/// <summary>One span reported by a span iterator: [Start, Last] (inclusive) and whether it is a hole.</summary>
+/// <param name="Start">First index (inclusive).</param>
+/// <param name="Last">Last index (inclusive).</param>
+/// <param name="IsHole">True for a hole, false for a used span.</param>
+public readonly record struct IntervalSpan(ulong Start, ulong Last, bool IsHole);
+
+/// <summary>
+/// Walks a range of an <see cref="IntervalTree"/> as alternating maximal used spans and holes that exactly tile it
+/// (the kernel's interval_tree_span_iter). Allocation-free.
+/// </summary>
+[StructLayout(LayoutKind.Auto)]
+public ref struct IntervalSpanIterator
+{
+    private readonly IntervalTree _tree;
+    private int _node0;
+    private int _node1;
+    private ulong _firstIndex;
+    private ulong _lastIndex;
+    private ulong _start;
+    private ulong _last;
+    private int _isHole;
+    private bool _started;
+
+    /// <summary>Positions a new iterator on the first span (interval_tree_span_iter_first).</summary>
+    /// <param name="tree">The tree to walk.</param>
+    /// <param name="firstIndex">First index of the range (inclusive).</param>
+    /// <param name="lastIndex">Last index of the range (inclusive); must be at least <paramref name="firstIndex"/>.</param>
+    public IntervalSpanIterator(IntervalTree tree, ulong firstIndex, ulong lastIndex)
+    {
+        if (firstIndex > lastIndex)
+            ThrowHelper.ThrowArgumentException_StartAfterLast();
+        _tree = tree;
+        First(firstIndex, lastIndex);
+    }
+
+    /// <summary>First index of the current span (start_hole / start_used).</summary>
+    public readonly ulong Start => _start;
+
+    /// <summary>Last index (inclusive) of the current span (last_hole / last_used).</summary>
+    public readonly ulong Last => _last;
+
+    /// <summary>True if the current span is a hole.</summary>
+    public readonly bool IsHole => _isHole == 1;
+
+    /// <summary>True if the current span is used (covered by nodes).</summary>
+    public readonly bool IsUsed => _isHole == 0;
+
+    /// <summary>True when iteration has finished (interval_tree_span_iter_done).</summary>
+    public readonly bool Done => _isHole == -1;
+
+    /// <summary>The kernel's is_hole: 1 hole, 0 used, -1 done.</summary>
+    public readonly int State => _isHole;
+
+    /// <summary>The last index (inclusive) of the walked range.</summary>
+    public readonly ulong LastIndex => _lastIndex;
+
+    /// <summary>The current span.</summary>
+    public readonly IntervalSpan Current => new(_start, _last, _isHole == 1);
+
+    /// <summary>Returns this iterator (foreach support); enumeration starts at the current span.</summary>
+    /// <returns>This iterator.</returns>
+    public readonly IntervalSpanIterator GetEnumerator() => this;
+
+    /// <summary>foreach step: the first call keeps the current span, later calls step with <see cref="Next"/>.</summary>
+    /// <returns>False when done.</returns>
+    public bool MoveNext()
+    {
+        if (_started)
+            Next();
+        else
+            _started = true;
+        return _isHole != -1;
+    }
+
+    internal void First(ulong firstIndex, ulong lastIndex)
+    {
+        _firstIndex = firstIndex;
+        _lastIndex = lastIndex;
+        _node0 = IntervalTree.None;
+        _node1 = _tree.IterFirst(firstIndex, lastIndex);
+        if (_node1 == IntervalTree.None)
+        {
+            // No node intersects: the whole range is one hole.
+            _start = firstIndex;
+            _last = lastIndex;
+            _isHole = 1;
+            return;
+        }
+        ulong node1Start = _tree.NodeRef(_node1).Start;
+        if (node1Start > firstIndex)
+        {
+            // Leading hole on the first iteration.
+            _start = firstIndex;
+            _last = node1Start - 1;
+            _isHole = 1;
+            NextGap();
+            return;
+        }
+
+        // Starting inside a used span.
+        _start = firstIndex;
+        _isHole = 0;
+        NextGap();
+        _last = _tree.NodeRef(_node0).Last;
+        if (_last >= lastIndex)
+        {
+            _last = lastIndex;
+            _node0 = IntervalTree.None;
+            _node1 = IntervalTree.None;
+        }
+    }
+
+    // interval_tree_span_iter_next_gap: roll node1 forward over every node that overlaps or touches the run, leaving
+    // node0 = the node with the greatest Last of the run and node1 = the first node after a gap (or None).
+    private void NextGap()
+    {
+        IntervalTree tree = _tree;
+        int cur = _node1;
+        int best = cur;
+        ulong bestLast = tree.NodeRef(cur).Last;
+        ulong first = _firstIndex, lastIndex = _lastIndex;
+        while (true)
+        {
+            ref IntervalNode c = ref tree.NodeRef(cur);
+            if (c.Last > bestLast)
+            {
+                best = cur;
+                bestLast = c.Last;
+            }
+            cur = tree.IterNext(cur, first, lastIndex);
+            if (cur == IntervalTree.None)
+                break;
+            ulong curStart = tree.NodeRef(cur).Start;
+            // The kernel's (last >= start || last + 1 == start); the second term wraps harmlessly at ulong.MaxValue.
+            if (!(bestLast >= curStart || bestLast + 1 == curStart))
+                break;
+        }
+        _node0 = best;
+        _node1 = cur;
+    }
+
+    /// <summary>Steps to the next span (interval_tree_span_iter_next).</summary>
+    public void Next()
+    {
+        if (_node0 == IntervalTree.None && _node1 == IntervalTree.None)
+        {
+            _isHole = -1;
+            return;
+        }
+
+        IntervalTree tree = _tree;
+        if (_isHole == 1)
+        {
+            // After a hole comes the used run node0 ends.
+            _start = _last + 1;
+            _last = tree.NodeRef(_node0).Last;
+            if (_last >= _lastIndex)
+            {
+                _last = _lastIndex;
+                _node0 = IntervalTree.None;
+                _node1 = IntervalTree.None;
+            }
+            _isHole = 0;
+            return;
+        }
+
+        if (_node1 == IntervalTree.None)
+        {
+            // Trailing hole.
+            _start = tree.NodeRef(_node0).Last + 1;
+            _last = _lastIndex;
+            _node0 = IntervalTree.None;
+            _isHole = 1;
+            return;
+        }
+
+        // Both nodes: interior hole, then merge the next run.
+        _start = tree.NodeRef(_node0).Last + 1;
+        _last = tree.NodeRef(_node1).Start - 1;
+        _isHole = 1;
+        NextGap();
+    }
+
+    /// <summary>
+    /// Moves the iterator's start to <paramref name="newIndex"/> (interval_tree_span_iter_advance): cheap when the
+    /// index is inside the current span or right after it, otherwise a fresh search.
+    /// </summary>
+    /// <param name="newIndex">The new first index; past <see cref="LastIndex"/> ends the iteration.</param>
+    public void Advance(ulong newIndex)
+    {
+        if (_isHole == -1)
+            return;
+        _firstIndex = newIndex;
+        if (newIndex > _lastIndex)
+        {
+            _isHole = -1;
+            return;
+        }
+        if (_start <= newIndex && newIndex <= _last)
+        {
+            _start = newIndex;
+            return;
+        }
+        if (newIndex == _last + 1)
+            Next();
+        else
+            First(newIndex, _lastIndex);
+    }
+}

@@ -1,0 +1,175 @@
+// Design: overlap queries with the kernel's contract (interval_tree_generic.h): IterFirst returns the lowest-start
+// node overlapping [start, last], IterNext continues in start order, both O(log n + k). [a0, a1] and [b0, b1] overlap
+// iff a0 <= b1 && b0 <= a1 (all bounds inclusive).
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace IommuFd.Unsafe;
+
+public partial class IntervalTree
+{
+    /// <summary>
+    /// The lowest-start node overlapping [<paramref name="start"/>, <paramref name="last"/>], or <see cref="None"/>
+    /// (the kernel's interval_tree_iter_first); O(log n).
+    /// </summary>
+    /// <param name="start">First index of the query (inclusive).</param>
+    /// <param name="last">Last index of the query (inclusive).</param>
+    /// <returns>A node handle or <see cref="None"/>.</returns>
+    public int IterFirst(ulong start, ulong last)
+    {
+        int root = _root;
+        if (root == None)
+            return None;
+        ref IntervalNode n0 = ref MemoryMarshal.GetArrayDataReference(_nodes);
+        // The kernel's O(1) rejections: nothing ends at or after start, or nothing starts at or before last.
+        if (RtUnsafe.Add(ref n0, (nint)(uint)root).SubtreeLast < start ||
+            RtUnsafe.Add(ref n0, (nint)(uint)_leftmost).Start > last)
+            return None;
+        return SubtreeSearch(ref n0, root, start, last);
+    }
+
+    /// <summary>
+    /// The next node after <paramref name="node"/> in start order that overlaps [<paramref name="start"/>,
+    /// <paramref name="last"/>], or <see cref="None"/> (the kernel's interval_tree_iter_next).
+    /// </summary>
+    /// <param name="node">A node returned by <see cref="IterFirst"/> or <see cref="IterNext"/> for the same query.</param>
+    /// <param name="start">First index of the query (inclusive).</param>
+    /// <param name="last">Last index of the query (inclusive).</param>
+    /// <returns>A node handle or <see cref="None"/>.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int IterNext(int node, ulong start, ulong last)
+    {
+        ref IntervalNode n0 = ref MemoryMarshal.GetArrayDataReference(_nodes);
+        int s = RtUnsafe.Add(ref n0, (nint)(uint)node).Next;
+        if (s == None)
+            return None;
+        ref IntervalNode sn = ref RtUnsafe.Add(ref n0, (nint)(uint)s);
+        // Why this fast path is exact: the in-order successor is the first candidate the kernel's walk would test;
+        // if it starts past `last` nothing later can match (starts are sorted), and if it overlaps it is the answer.
+        if (sn.Start > last)
+            return None;
+        if (sn.Last >= start)
+            return s;
+        return IterNextSlow(ref n0, node, start, last);
+    }
+
+    // The kernel's pruned walk, used only when the in-order successor does not overlap (nested or overlapping
+    // intervals): it skips whole subtrees whose SubtreeLast is below start, which keeps the O(log n + k) bound.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static int IterNextSlow(ref IntervalNode n0, int node, ulong start, ulong last)
+    {
+        int rb = RtUnsafe.Add(ref n0, (nint)(uint)node).Right;
+        while (true)
+        {
+            if (rb != None && start <= RtUnsafe.Add(ref n0, (nint)(uint)rb).SubtreeLast)
+                return SubtreeSearch(ref n0, rb, start, last);
+            int prev;
+            do
+            {
+                int parent = RtUnsafe.Add(ref n0, (nint)(uint)node).Parent;
+                if (parent == None)
+                    return None;
+                prev = node;
+                node = parent;
+                rb = RtUnsafe.Add(ref n0, (nint)(uint)node).Right;
+            }
+            while (prev == rb);
+            ref IntervalNode n = ref RtUnsafe.Add(ref n0, (nint)(uint)node);
+            if (last < n.Start)
+                return None;
+            if (start <= n.Last)
+                return node;
+        }
+    }
+
+    // interval_tree_subtree_search. Loop invariant: start <= node.SubtreeLast.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int SubtreeSearch(ref IntervalNode n0, int node, ulong start, ulong last)
+    {
+        while (true)
+        {
+            ref IntervalNode n = ref RtUnsafe.Add(ref n0, (nint)(uint)node);
+            int left = n.Left;
+            if (left != None && start <= RtUnsafe.Add(ref n0, (nint)(uint)left).SubtreeLast)
+            {
+                node = left;
+                continue;
+            }
+            if (n.Start <= last)
+            {
+                if (start <= n.Last)
+                    return node;
+                int right = n.Right;
+                if (right != None && start <= RtUnsafe.Add(ref n0, (nint)(uint)right).SubtreeLast)
+                {
+                    node = right;
+                    continue;
+                }
+            }
+            return None;
+        }
+    }
+
+    /// <summary>True if any node overlaps [<paramref name="start"/>, <paramref name="last"/>].</summary>
+    /// <param name="start">First index (inclusive).</param>
+    /// <param name="last">Last index (inclusive).</param>
+    /// <returns>Whether an overlap exists.</returns>
+    public bool Intersects(ulong start, ulong last) => IterFirst(start, last) != None;
+
+    /// <summary>
+    /// A span iterator over [<paramref name="firstIndex"/>, <paramref name="lastIndex"/>] (the kernel's
+    /// interval_tree_span_iter_first); see <see cref="IntervalSpanIterator"/>.
+    /// </summary>
+    /// <param name="firstIndex">First index of the walked range (inclusive).</param>
+    /// <param name="lastIndex">Last index of the walked range (inclusive).</param>
+    /// <returns>The iterator, positioned on the first span.</returns>
+    public IntervalSpanIterator Spans(ulong firstIndex, ulong lastIndex) => new(this, firstIndex, lastIndex);
+
+    /// <summary>Enumerates the nodes overlapping [<paramref name="start"/>, <paramref name="last"/>] in start order.</summary>
+    /// <param name="start">First index (inclusive).</param>
+    /// <param name="last">Last index (inclusive).</param>
+    /// <returns>An allocation-free enumerator of node handles.</returns>
+    public OverlapEnumerator Overlapping(ulong start, ulong last) => new(this, start, last);
+
+    /// <summary>An allocation-free enumerator of the nodes overlapping a query, in start order.</summary>
+    public ref struct OverlapEnumerator
+    {
+        private readonly IntervalTree _tree;
+        private readonly ulong _start;
+        private readonly ulong _last;
+        private int _current;
+        private bool _started;
+
+        internal OverlapEnumerator(IntervalTree tree, ulong start, ulong last)
+        {
+            _tree = tree;
+            _start = start;
+            _last = last;
+            _current = None;
+            _started = false;
+        }
+
+        /// <summary>The current node handle.</summary>
+        public readonly int Current => _current;
+
+        /// <summary>Returns this enumerator (foreach support).</summary>
+        /// <returns>This enumerator.</returns>
+        public readonly OverlapEnumerator GetEnumerator() => this;
+
+        /// <summary>Moves to the next overlapping node.</summary>
+        /// <returns>False when there is none.</returns>
+        public bool MoveNext()
+        {
+            if (!_started)
+            {
+                _started = true;
+                _current = _tree.IterFirst(_start, _last);
+            }
+            else if (_current != None)
+            {
+                _current = _tree.IterNext(_current, _start, _last);
+            }
+            return _current != None;
+        }
+    }
+}

@@ -1,0 +1,317 @@
+// Design: the kernel's struct pfn_batch (drivers/iommu/iommufd/pages.c): a bounded vector of PFN runs used as
+// temporary holding memory when shuttling PFNs between pinning, domains and accesses. Contiguous PFNs merge into one
+// run, so work is done on the largest possible groups (fewer map calls, huge IOPTEs).
+//
+// What is stored where: one buffer of ArraySize * 12 bytes, exactly the kernel's single allocation: ulong first PFN
+// of each run at [0, ArraySize * 8), then uint run length at [ArraySize * 8, ArraySize * 12). The buffer is rented
+// from an UnsafeMemoryPool, capped at MemoryLimit bytes (TEMP_MEMORY_LIMIT, 64 KiB -> 5461 runs), or is a caller
+// backup buffer on destroy paths (batch_init_backup), which is never returned to the pool.
+//
+// Invariants: 0 <= End <= ArraySize; every run in [0, End) has length >= 1 except transiently after SkipCarry empties
+// a carried run (then TotalPfns is 0); TotalPfns = sum of run lengths; a run length never exceeds uint.MaxValue
+// (MAX_NPFNS); one Kind per batch (CPU memory or MMIO), settable only while the batch is empty.
+//
+// Overflow: "continues the last run" is pfn == first + length computed modulo 2^64, as in the kernel.
+// This is a mutable struct, like the kernel's on-stack batch: pass it by ref, never copy a live batch (a copy would
+// return the same buffer twice on Dispose).
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace IommuFd.Unsafe;
+
+/// <summary>The kind of memory a <see cref="PfnBatch"/> holds (the kernel's enum batch_kind).</summary>
+public enum PfnBatchKind
+{
+    /// <summary>Ordinary CPU memory (BATCH_CPU_MEMORY): mapped cacheable.</summary>
+    CpuMemory = 0,
+
+    /// <summary>Device memory such as a dma-buf BAR slice (BATCH_MMIO): mapped with IOMMU_MMIO.</summary>
+    Mmio,
+}
+
+/// <summary>
+/// A bounded vector of (first PFN, count) runs over pooled memory (the kernel's struct pfn_batch); contiguous PFNs
+/// merge into the last run. A mutable struct: keep it in a local or field and pass it by ref.
+/// </summary>
+public struct PfnBatch : IDisposable
+{
+    /// <summary>TEMP_MEMORY_LIMIT: the largest buffer a batch rents, 64 KiB.</summary>
+    public const int DefaultMemoryLimit = 65536;
+
+    /// <summary>Bytes per run: an 8-byte first PFN plus a 4-byte count.</summary>
+    public const int RunSize = sizeof(ulong) + sizeof(uint);
+
+    /// <summary>BATCH_BACKUP_SIZE u64s: the size of the backup buffer destroy paths provide (256 bytes).</summary>
+    public const int BackupSize = 32 * sizeof(ulong);
+
+    /// <summary>PAGE_SIZE: the fallback allocation when the full budget cannot be rented.</summary>
+    public const int FallbackSize = 4096;
+
+    private byte[]? _storage;
+    private byte[]? _backup;
+    private UnsafeMemoryPool? _pool;
+    private int _arraySize;
+    private int _end;
+    private ulong _totalPfns;
+    private PfnBatchKind _kind;
+
+    /// <summary>
+    /// Creates a batch able to hold runs for up to <paramref name="maxPages"/> pages (batch_init): rents
+    /// min(maxPages * 12, <paramref name="memoryLimit"/>) bytes, falling back to one page when that rent fails.
+    /// </summary>
+    /// <param name="maxPages">The most pages the caller will add; sizes the buffer; at least 1.</param>
+    /// <param name="pool">The pool; <see cref="UnsafeMemoryPool.Shared"/> when null.</param>
+    /// <param name="memoryLimit">The byte budget (TEMP_MEMORY_LIMIT); at least <see cref="RunSize"/>.</param>
+    /// <returns>An empty batch.</returns>
+    /// <exception cref="OutOfMemoryException">Both rents failed (the kernel's ENOMEM).</exception>
+    public static PfnBatch Create(ulong maxPages, UnsafeMemoryPool? pool = null, int memoryLimit = DefaultMemoryLimit)
+    {
+        var batch = default(PfnBatch);
+        batch.Init(maxPages, pool ?? UnsafeMemoryPool.Shared, memoryLimit, backup: null);
+        return batch;
+    }
+
+    /// <summary>
+    /// Creates a batch that cannot fail (batch_init_backup), for destroy paths: when the pool cannot provide memory the
+    /// batch uses <paramref name="backup"/>, which it never returns to the pool.
+    /// </summary>
+    /// <param name="maxPages">The most pages the caller will add; at least 1.</param>
+    /// <param name="backup">Caller-owned backup storage of at least <see cref="RunSize"/> bytes (normally <see cref="BackupSize"/>).</param>
+    /// <param name="pool">The pool; <see cref="UnsafeMemoryPool.Shared"/> when null.</param>
+    /// <param name="memoryLimit">The byte budget.</param>
+    /// <returns>An empty batch.</returns>
+    public static PfnBatch CreateWithBackup(ulong maxPages, byte[] backup, UnsafeMemoryPool? pool = null, int memoryLimit = DefaultMemoryLimit)
+    {
+        ArgumentNullException.ThrowIfNull(backup);
+        if (backup.Length < RunSize)
+            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(backup));
+        var batch = default(PfnBatch);
+        batch.Init(maxPages, pool ?? UnsafeMemoryPool.Shared, memoryLimit, backup);
+        return batch;
+    }
+
+    // __batch_init + temp_kmalloc.
+    private void Init(ulong maxPages, UnsafeMemoryPool pool, int memoryLimit, byte[]? backup)
+    {
+        if (maxPages == 0)
+            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(maxPages));
+        if (memoryLimit < RunSize)
+            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(memoryLimit));
+        _pool = pool;
+        _backup = backup;
+        ulong wanted = maxPages > (ulong)int.MaxValue / RunSize ? int.MaxValue : maxPages * RunSize;
+        int size;
+        if (backup is not null && wanted < (ulong)backup.Length)
+        {
+            // Small requests use the backup directly, as temp_kmalloc does.
+            _storage = backup;
+            size = backup.Length;
+        }
+        else
+        {
+            size = (int)Math.Min(wanted, (ulong)memoryLimit);
+            try
+            {
+                _storage = pool.Rent<byte>(size);
+            }
+            catch (OutOfMemoryException)
+            {
+                // Batching is only an optimisation: retry with one page, then fall back to the backup if given.
+                size = Math.Min(FallbackSize, size);
+                try
+                {
+                    _storage = pool.Rent<byte>(size);
+                }
+                catch (OutOfMemoryException) when (backup is not null)
+                {
+                    _storage = backup;
+                    size = backup.Length;
+                }
+            }
+        }
+        _arraySize = size / RunSize;
+        Clear();
+    }
+
+    /// <summary>Number of runs (the kernel's end).</summary>
+    public readonly int Count => _end;
+
+    /// <summary>Capacity in runs (the kernel's array_size).</summary>
+    public readonly int ArraySize => _arraySize;
+
+    /// <summary>Total PFNs over all runs (the kernel's total_pfns).</summary>
+    public readonly ulong TotalPfns => _totalPfns;
+
+    /// <summary>The batch's memory kind.</summary>
+    public readonly PfnBatchKind Kind => _kind;
+
+    /// <summary>True if no run is held.</summary>
+    public readonly bool IsEmpty => _end == 0;
+
+    /// <summary>True if the batch uses the caller's backup buffer instead of pooled memory.</summary>
+    public readonly bool UsesBackup => _storage is not null && ReferenceEquals(_storage, _backup);
+
+    /// <summary>The first PFN of each run, [0, <see cref="Count"/>).</summary>
+    public readonly ReadOnlySpan<ulong> FirstPfns =>
+        _storage is null ? default : MemoryMarshal.CreateReadOnlySpan(ref PfnsRef(), _end);
+
+    /// <summary>The length of each run, [0, <see cref="Count"/>).</summary>
+    public readonly ReadOnlySpan<uint> RunLengths =>
+        _storage is null ? default : MemoryMarshal.CreateReadOnlySpan(ref NpfnsRef(), _end);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly ref ulong PfnsRef() =>
+        ref RtUnsafe.As<byte, ulong>(ref MemoryMarshal.GetArrayDataReference(_storage!));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private readonly ref uint NpfnsRef() =>
+        ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref MemoryMarshal.GetArrayDataReference(_storage!), (nint)_arraySize * sizeof(ulong)));
+
+    /// <summary>Empties the batch and resets its kind (batch_clear).</summary>
+    public void Clear()
+    {
+        if (_storage is null)
+            ThrowHelper.ThrowInvalidOperationException_NotInitialized();
+        _totalPfns = 0;
+        _end = 0;
+        PfnsRef() = 0;
+        NpfnsRef() = 0;
+        _kind = PfnBatchKind.CpuMemory;
+    }
+
+    /// <summary>Adds one CPU-memory PFN (batch_add_pfn).</summary>
+    /// <param name="pfn">The page frame number.</param>
+    /// <returns>False when the batch is full (or holds MMIO).</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public bool TryAdd(ulong pfn) => TryAdd(pfn, 1, PfnBatchKind.CpuMemory);
+
+    /// <summary>
+    /// Adds <paramref name="count"/> contiguous PFNs starting at <paramref name="pfn"/> in one step
+    /// (batch_add_pfn_num): extends the last run when <paramref name="pfn"/> continues it and the run length stays
+    /// within uint.MaxValue, otherwise starts a run, otherwise reports full. A batch holds one kind; an empty batch
+    /// takes the kind of its first add.
+    /// </summary>
+    /// <param name="pfn">The first PFN.</param>
+    /// <param name="count">The number of PFNs; at least 1.</param>
+    /// <param name="kind">The memory kind.</param>
+    /// <returns>False when nothing was added (full, or another kind is held).</returns>
+    public bool TryAdd(ulong pfn, uint count, PfnBatchKind kind)
+    {
+        int end = _end;
+        if (_kind != kind)
+        {
+            if (end != 0)
+                return false; // one kind per batch
+            _kind = kind;
+        }
+        // Why raw refs: this is the innermost loop of pinning and map/unmap; the two arrays live in one buffer and the
+        // index is proven in range by end <= _arraySize, so bounds checks would only cost.
+        ref byte b = ref MemoryMarshal.GetArrayDataReference(_storage!);
+        ref ulong pfns = ref RtUnsafe.As<byte, ulong>(ref b);
+        ref uint npfns = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)_arraySize * sizeof(ulong)));
+        if (end != 0)
+        {
+            ref uint lastCount = ref RtUnsafe.Add(ref npfns, end - 1);
+            if (pfn == RtUnsafe.Add(ref pfns, end - 1) + lastCount && count <= uint.MaxValue - lastCount)
+            {
+                lastCount += count;
+                _totalPfns += count;
+                return true;
+            }
+        }
+        if ((uint)end < (uint)_arraySize)
+        {
+            RtUnsafe.Add(ref pfns, end) = pfn;
+            RtUnsafe.Add(ref npfns, end) = count;
+            _end = end + 1;
+            _totalPfns += count;
+            return true;
+        }
+        return false;
+    }
+
+    /// <summary>Removes <paramref name="count"/> PFNs from the end of the last run (batch_remove_pfn_num).</summary>
+    /// <param name="count">At most the last run's length.</param>
+    public void RemoveLast(uint count)
+    {
+        if (_end == 0 || RunLengths[_end - 1] < count)
+            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(count));
+        ref uint last = ref RtUnsafe.Add(ref NpfnsRef(), _end - 1);
+        last -= count;
+        if (last == 0)
+            _end--;
+        _totalPfns -= count;
+    }
+
+    /// <summary>
+    /// Clears the batch but carries the final <paramref name="keepPfns"/> PFNs of the last run (part of a huge page)
+    /// to the front as run 0 (batch_clear_carry). 0 is a plain <see cref="Clear"/>.
+    /// </summary>
+    /// <param name="keepPfns">PFNs to keep; at most the last run's length.</param>
+    public void ClearCarry(uint keepPfns)
+    {
+        if (keepPfns == 0)
+        {
+            Clear();
+            return;
+        }
+        if (_end == 0 || RunLengths[_end - 1] < keepPfns)
+            ThrowHelper.ThrowArgumentOutOfRangeException(nameof(keepPfns));
+        ref ulong pfns = ref PfnsRef();
+        ref uint npfns = ref NpfnsRef();
+        ulong lastFirst = RtUnsafe.Add(ref pfns, _end - 1);
+        uint lastCount = RtUnsafe.Add(ref npfns, _end - 1);
+        _totalPfns = keepPfns;
+        pfns = lastFirst + (lastCount - keepPfns);
+        npfns = keepPfns;
+        _end = 1;
+    }
+
+    /// <summary>
+    /// Drops the first <paramref name="skipPfns"/> PFNs of a carried batch (batch_skip_carry); the batch must hold only
+    /// the carried run. Skipping more than it holds empties it.
+    /// </summary>
+    /// <param name="skipPfns">PFNs to skip.</param>
+    public void SkipCarry(uint skipPfns)
+    {
+        if (_totalPfns == 0)
+            return;
+        if (_end != 1 || _totalPfns != RunLengths[0])
+            ThrowHelper.ThrowInvalidOperationException_Invariant("SkipCarry needs a batch holding only its carried run");
+        uint skip = (uint)Math.Min(_totalPfns, skipPfns);
+        PfnsRef() += skip;
+        NpfnsRef() -= skip;
+        _totalPfns -= skip;
+    }
+
+    /// <summary>Returns pooled storage (batch_destroy). Never throws; a second call does nothing.</summary>
+    public void Dispose()
+    {
+        byte[]? storage = _storage;
+        _storage = null;
+        _arraySize = 0;
+        _end = 0;
+        _totalPfns = 0;
+        if (storage is not null && !ReferenceEquals(storage, _backup))
+            _pool!.Return(storage);
+    }
+
+    /// <summary>Checks the batch invariants; throws <see cref="InvalidOperationException"/> on a violation.</summary>
+    internal readonly void Validate()
+    {
+        if (_storage is null)
+            return;
+        if ((uint)_end > (uint)_arraySize || (long)_arraySize * RunSize > _storage.Length)
+            ThrowHelper.ThrowInvalidOperationException_Invariant("end/array size out of range");
+        ulong total = 0;
+        ReadOnlySpan<uint> lengths = RunLengths;
+        for (int i = 0; i < lengths.Length; i++)
+            total += lengths[i];
+        if (total != _totalPfns)
+            ThrowHelper.ThrowInvalidOperationException_Invariant($"total_pfns {_totalPfns} != sum of runs {total}");
+    }
+
+    /// <summary>Runs <see cref="Validate"/> in IOMMUFD_CHECKED builds.</summary>
+    [System.Diagnostics.Conditional("IOMMUFD_CHECKED")]
+    public readonly void CheckInvariants() => Validate();
+}
