@@ -1,0 +1,72 @@
+namespace IommuFd.Fuzzing;
+
+/// <summary>
+/// Replays files through a target outside afl: crash triage (full stack traces), corpus checks and afl-tmin-free
+/// reproduction. Every input runs on a worker thread under a watchdog; a hang ends the process with exit code 124
+/// (a hung managed thread cannot be aborted), a crash is printed and the replay continues (exit code 1).
+/// </summary>
+internal static class Replayer
+{
+    public const int HangExitCode = 124;
+
+    public static int Run(FuzzTargetInfo target, IReadOnlyList<string> paths, TimeSpan timeout, TextWriter output)
+    {
+        var inputs = new List<(string Name, byte[] Data)>();
+        if (paths.Count == 0)
+        {
+            using var stdin = Console.OpenStandardInput();
+            using var buffer = new MemoryStream();
+            stdin.CopyTo(buffer);
+            inputs.Add(("<stdin>", buffer.ToArray()));
+        }
+        else
+        {
+            foreach (string path in paths)
+            {
+                IEnumerable<string> files = Directory.Exists(path)
+                    ? Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                        .Where(f => !Path.GetFileName(f).StartsWith('.') && !f.EndsWith(".md", StringComparison.Ordinal))
+                        .Order(StringComparer.Ordinal)
+                    : [path];
+                inputs.AddRange(files.Select(f => (f, File.ReadAllBytes(f))));
+            }
+        }
+
+        int crashes = 0;
+        foreach ((string name, byte[] data) in inputs)
+        {
+            Exception? failure = null;
+            var thread = new Thread(() =>
+            {
+                try
+                {
+                    target.Fuzz(data);
+                }
+                catch (Exception e)
+                {
+                    failure = e;
+                }
+            }, maxStackSize: 16 << 20)
+            {
+                IsBackground = true,
+                Name = "replay",
+            };
+            thread.Start();
+            if (!thread.Join(timeout))
+            {
+                output.WriteLine($"HANG {name}: no result after {timeout.TotalMilliseconds:F0} ms");
+                output.Flush();
+                Environment.Exit(HangExitCode);
+            }
+
+            if (failure is not null)
+            {
+                crashes++;
+                output.WriteLine($"CRASH {name}: {failure}");
+            }
+        }
+
+        output.WriteLine($"{target.Name}: replayed {inputs.Count} inputs, {crashes} crashing");
+        return crashes == 0 ? 0 : 1;
+    }
+}
