@@ -20,7 +20,14 @@ public sealed record HeaderModel(
     EquatableArray<ConstantModel> Constants,
     EquatableArray<IoctlModel> Ioctls,
     EquatableArray<DocSection> DocSections,
-    EquatableArray<HeaderDiagnostic> Diagnostics);
+    EquatableArray<HeaderDiagnostic> Diagnostics)
+{
+    /// <summary>
+    /// <c>#include</c> targets as written (<c>linux/ioctl.h</c>), recorded but not followed. Added after the first
+    /// model version as an init-only property so the positional constructor stays unchanged.
+    /// </summary>
+    public EquatableArray<string> Includes { get; init; } = EquatableArray<string>.Empty;
+}
 
 /// <summary>A position in a header: 1-based line and column, plus the 0-based character span for Roslyn locations.</summary>
 public sealed record SourceLocation(string Path, int Line, int Column, int Start, int Length);

@@ -1,0 +1,69 @@
+// Public entry point of the C header front end: text in, value model out, never an exception.
+//
+// Stages (one folder each): Lexing → Preprocessing → Parsing → Layout (+ SymbolTable for constant folding) →
+// KernelDoc + Annotations, assembled by ModelBuilder. Problems in the input are located diagnostics in the model;
+// an exception that escapes a stage becomes IOMMUFD0000 at the token being processed and the model keeps what was
+// built so far.
+using IommuFd.CHeaders.Annotations;
+using IommuFd.CHeaders.Diagnostics;
+using IommuFd.CHeaders.Layout;
+using IommuFd.CHeaders.Lexing;
+using IommuFd.CHeaders.Model;
+using IommuFd.CHeaders.Parsing;
+using IommuFd.CHeaders.Preprocessing;
+
+namespace IommuFd.CHeaders;
+
+/// <summary>Parses one uapi header into a <see cref="HeaderModel"/>.</summary>
+public static class HeaderParser
+{
+    /// <summary>
+    /// Parses <paramref name="text"/>. Never throws: anything the front end cannot handle is a located diagnostic
+    /// in <see cref="HeaderModel.Diagnostics"/>.
+    /// </summary>
+    /// <param name="path">Path of the header, used in every location (e.g. the AdditionalFile path).</param>
+    /// <param name="includeName">The name C code includes it by, e.g. <c>linux/iommufd.h</c>; selects annotation lines.</param>
+    /// <param name="text">Header content.</param>
+    /// <param name="annotations">The ioctl annotation file (argument structs and minimum sizes), if any.</param>
+    /// <returns>The header model.</returns>
+    public static HeaderModel Parse(string path, string includeName, string text, IoctlAnnotations? annotations = null)
+    {
+        path ??= string.Empty;
+        includeName ??= string.Empty;
+        text ??= string.Empty;
+        var bag = new DiagnosticBag(path);
+        string stage = "lexing";
+        Token current = default;
+        try
+        {
+            LexResult lex = Lexer.Lex(text, bag);
+            stage = "preprocessing";
+            PreprocessResult pp = Preprocessor.Run(lex, bag);
+            stage = "parsing";
+            ParseResult parse = Parser.Parse(pp.Code, bag, t => current = t);
+            stage = "computing layouts";
+            var layout = new LayoutEngine(parse, bag);
+            var symbols = new SymbolTable(pp.Macros, parse, layout);
+            layout.SetContext(symbols);
+            stage = "building the model";
+            return new ModelBuilder(path, includeName, bag, lex, pp, parse, layout, symbols, annotations ?? IoctlAnnotations.Empty).Build();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            SourceLocation at = current.Text is null ? bag.Location(1, 1, 0, 0) : bag.Location(current.Line, current.Column, current.Start, current.Length);
+            bag.Report(DiagnosticCatalog.InternalError, at, stage, ex.GetType().Name + ": " + ex.Message);
+            return new HeaderModel(path, includeName, EquatableArray<StructModel>.Empty, EquatableArray<EnumModel>.Empty, EquatableArray<ConstantModel>.Empty, EquatableArray<IoctlModel>.Empty, EquatableArray<DocSection>.Empty, bag.Items.ToEquatableArray());
+        }
+    }
+
+    /// <summary>
+    /// Reads and parses a header file. Convenience for the CLI and tests; the Roslyn generator uses
+    /// <see cref="Parse(string, string, string, IoctlAnnotations?)"/> with AdditionalText content.
+    /// </summary>
+    /// <param name="path">Header file path.</param>
+    /// <param name="includeName">Include name, e.g. <c>linux/vfio.h</c>.</param>
+    /// <param name="annotations">Ioctl annotations, if any.</param>
+    /// <returns>The header model.</returns>
+    public static HeaderModel ParseFile(string path, string includeName, IoctlAnnotations? annotations = null) =>
+        Parse(path, includeName, File.ReadAllText(path), annotations);
+}

@@ -1,0 +1,283 @@
+// x86-64 (LP64, SysV psABI) layout of structs and unions.
+//
+// Rules, as gcc applies them to these headers:
+//  - every scalar is naturally aligned; plain __u64 is 8-aligned on x86-64 (that is what leaves the 4-byte holes at
+//    offset 12 in vfio_iommu_type1_info_cap_migration and vfio_eeh_pe_op; on i386 there would be none);
+//  - a struct member starts at the next multiple of its alignment; a union member at 0;
+//  - the aggregate's alignment is the largest member alignment (or aligned(n) if larger) and its size is rounded up
+//    to it (tail padding);
+//  - a flexible array member adds no size but its element alignment still counts;
+//  - __attribute__((packed)) drops member alignment to 1 unless the member says aligned(n).
+// Anonymous struct/union members are laid out as their own aggregate and then flattened into the parent with
+// offsets relative to the parent and an AnonymousGroup id per anonymous aggregate (1-based, in declaration order),
+// which is how C code names them and how the layout oracle addresses them.
+using IommuFd.CHeaders.Diagnostics;
+using IommuFd.CHeaders.Model;
+using IommuFd.CHeaders.Parsing;
+using IommuFd.CHeaders.Preprocessing;
+
+namespace IommuFd.CHeaders.Layout;
+
+/// <summary>Computed layout of one named aggregate.</summary>
+internal sealed class LayoutResult
+{
+    public LayoutResult(int size, int alignment, List<FieldModel> fields)
+    {
+        Size = size;
+        Alignment = alignment;
+        Fields = fields;
+    }
+
+    public int Size { get; }
+
+    public int Alignment { get; }
+
+    public List<FieldModel> Fields { get; }
+}
+
+/// <summary>Lays out every named struct and union of a header, on demand and memoised.</summary>
+internal sealed class LayoutEngine
+{
+    /// <summary>Largest aggregate the engine accepts; beyond this, hostile input is reported instead of overflowing.</summary>
+    public const long MaxSize = 1L << 30;
+
+    private readonly Dictionary<string, AggregateSyntax> _byTag = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, LayoutResult> _done = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
+    private readonly DiagnosticBag _diagnostics;
+    private IEvaluationContext? _context;
+
+    public LayoutEngine(ParseResult parse, DiagnosticBag diagnostics)
+    {
+        _diagnostics = diagnostics;
+        foreach (AggregateSyntax a in parse.Aggregates)
+        {
+            if (a.Name is not null && !_byTag.ContainsKey(a.Name))
+            {
+                _byTag.Add(a.Name, a);
+            }
+        }
+    }
+
+    /// <summary>The evaluator context for array lengths (set once the symbol table exists; they reference each other).</summary>
+    public void SetContext(IEvaluationContext context) => _context = context;
+
+    public bool IsDefined(string tag) => _byTag.ContainsKey(tag);
+
+    public bool IsUnion(string tag) => _byTag.TryGetValue(tag, out AggregateSyntax? a) && a.IsUnion;
+
+    /// <summary>Layout of <paramref name="tag"/>, or null when undefined or recursive (already reported).</summary>
+    public LayoutResult? Layout(string tag)
+    {
+        if (_done.TryGetValue(tag, out LayoutResult? r))
+        {
+            return r;
+        }
+
+        if (!_byTag.TryGetValue(tag, out AggregateSyntax? agg))
+        {
+            return null;
+        }
+
+        if (!_busy.Add(tag))
+        {
+            _diagnostics.Report(DiagnosticCatalog.RecursiveLayout, Loc(agg.NameToken), tag);
+            return null;
+        }
+
+        try
+        {
+            int group = 0;
+            (long size, int align, List<FieldModel> fields) = LayoutAggregate(agg, agg.Name!, ref group, 0);
+            r = new LayoutResult((int)size, align, fields);
+            _done[tag] = r;
+            return r;
+        }
+        finally
+        {
+            _busy.Remove(tag);
+        }
+    }
+
+    private SourceLocation Loc(Lexing.Token t) => _diagnostics.Location(t.Line, t.Column, t.Start, t.Length);
+
+    private static long AlignUp(long value, int align) => (value + align - 1) / align * align;
+
+    private (long Size, int Align, List<FieldModel> Fields) LayoutAggregate(AggregateSyntax agg, string owner, ref int group, int myGroup)
+    {
+        var fields = new List<FieldModel>();
+        long offset = 0, size = 0;
+        int maxAlign = 1;
+        for (int i = 0; i < agg.Members.Count; i++)
+        {
+            MemberSyntax m = agg.Members[i];
+            long memberSize;
+            int memberAlign;
+            List<FieldModel> placed;
+            if (m.Anonymous is not null)
+            {
+                int id = ++group;
+                (memberSize, memberAlign, placed) = LayoutAggregate(m.Anonymous, owner, ref group, id);
+            }
+            else
+            {
+                FieldModel? field = Field(m, owner, myGroup, out memberAlign);
+                if (field is null)
+                {
+                    continue;
+                }
+
+                if (field.IsFlexibleArray && i != agg.Members.Count - 1)
+                {
+                    _diagnostics.Report(DiagnosticCatalog.FlexibleArrayNotLast, Loc(m.NameToken), m.Name, owner);
+                }
+
+                memberSize = field.Size;
+                placed = new List<FieldModel> { field };
+            }
+
+            if (agg.Packed)
+            {
+                memberAlign = m.AlignAttribute > 0 ? m.AlignAttribute : 1;
+            }
+
+            long at = agg.IsUnion ? 0 : AlignUp(offset, memberAlign);
+            if (at + memberSize > MaxSize)
+            {
+                _diagnostics.Report(DiagnosticCatalog.LayoutOverflow, Loc(agg.NameToken), owner);
+                break;
+            }
+
+            // Members of an anonymous aggregate were laid out relative to it; shift them to the parent.
+            foreach (FieldModel f in placed)
+            {
+                fields.Add(f with { Offset = (int)(f.Offset + at) });
+            }
+
+            maxAlign = Math.Max(maxAlign, memberAlign);
+            if (agg.IsUnion)
+            {
+                size = Math.Max(size, memberSize);
+            }
+            else
+            {
+                offset = at + memberSize;
+                size = offset;
+            }
+        }
+
+        int align = Math.Max(maxAlign, agg.AlignAttribute);
+        long total = AlignUp(size, align);
+        if (total > MaxSize)
+        {
+            _diagnostics.Report(DiagnosticCatalog.LayoutOverflow, Loc(agg.NameToken), owner);
+            total = 0;
+        }
+
+        return (total, align, fields);
+    }
+
+    private FieldModel? Field(MemberSyntax m, string owner, int group, out int align)
+    {
+        align = 1;
+        TypeSyntax type = m.Type!;
+        FieldKind kind;
+        int elementSize;
+        bool signed = false;
+        string? structName = null;
+        string ctype = type.Text;
+        if (m.PointerDepth > 0)
+        {
+            kind = FieldKind.Pointer;
+            elementSize = BuiltinTypes.PointerSize;
+            align = BuiltinTypes.PointerSize;
+            structName = type.Tag;
+            ctype = type.Text + " " + new string('*', m.PointerDepth);
+        }
+        else if (type.Builtin is BuiltinType bt)
+        {
+            if (bt.Name == "void")
+            {
+                _diagnostics.Report(DiagnosticCatalog.UnsupportedMember, Loc(m.NameToken), m.Name, owner, "a member cannot have type void");
+                return null;
+            }
+
+            kind = FieldKind.Integer;
+            elementSize = bt.Size;
+            align = bt.Align;
+            signed = bt.IsSigned;
+        }
+        else
+        {
+            kind = FieldKind.Struct;
+            structName = type.Tag;
+            LayoutResult? inner = type.Tag is null ? null : Layout(type.Tag);
+            if (inner is null)
+            {
+                if (type.Tag is null || !IsDefined(type.Tag))
+                {
+                    _diagnostics.Report(DiagnosticCatalog.IncompleteType, Loc(type.Token), type.Text, owner);
+                }
+
+                return null;
+            }
+
+            elementSize = inner.Size;
+            align = inner.Alignment;
+        }
+
+        if (m.AlignAttribute > 0)
+        {
+            align = Math.Max(align, m.AlignAttribute);
+        }
+
+        int arrayLength = 0;
+        long size = elementSize;
+        if (m.Dimensions.Count > 1)
+        {
+            _diagnostics.Report(DiagnosticCatalog.UnsupportedMember, Loc(m.NameToken), m.Name, owner, "multi-dimensional arrays are not supported");
+            return null;
+        }
+
+        if (m.Dimensions.Count == 1)
+        {
+            (int start, int end) = m.Dimensions[0];
+            if (start == end)
+            {
+                arrayLength = -1;
+                size = 0;
+            }
+            else
+            {
+                long n;
+                try
+                {
+                    if (_context is null)
+                    {
+                        throw new EvalException("no evaluation context", m.NameToken);
+                    }
+
+                    n = ConstantEvaluator.Evaluate(m.DimensionTokens, start, end, _context).Bits;
+                }
+                catch (EvalException ex)
+                {
+                    _diagnostics.Report(DiagnosticCatalog.BadArrayLength, Loc(m.NameToken), m.Name, ex.Message);
+                    return null;
+                }
+
+                if (n < 0 || n * elementSize > MaxSize)
+                {
+                    _diagnostics.Report(DiagnosticCatalog.BadArrayLength, Loc(m.NameToken), m.Name, $"{n} elements");
+                    return null;
+                }
+
+                // GNU zero-length arrays ("x[0]") are the pre-C99 spelling of a flexible array member.
+                arrayLength = n == 0 ? -1 : (int)n;
+                size = n * elementSize;
+            }
+        }
+
+        var loc = Loc(m.NameToken);
+        return new FieldModel(m.Name, ctype, kind, elementSize, signed, structName, 0, (int)size, arrayLength, group, m.CountedBy, null, loc);
+    }
+}

@@ -1,0 +1,680 @@
+// Declaration parser for uapi headers: struct/union/enum definitions with their members and enumerators.
+//
+// The grammar is the subset of C declarations the uapi headers use: fixed-width integer types, struct/union/enum
+// tags, nested and anonymous aggregates, pointer and array declarators (including flexible arrays), GNU attributes
+// (packed, aligned) and the __counted_by() annotation macro. Anything else at file scope (typedefs, prototypes) is
+// skipped with a warning; anything malformed is reported and the parser resynchronises at the next ';' or '}', so
+// one bad declaration never hides the rest of the header. Nesting is bounded (MaxNesting) so hostile input cannot
+// exhaust the stack.
+using IommuFd.CHeaders.Diagnostics;
+using IommuFd.CHeaders.Lexing;
+using IommuFd.CHeaders.Model;
+using IommuFd.CHeaders.Preprocessing;
+
+namespace IommuFd.CHeaders.Parsing;
+
+/// <summary>Parses preprocessed tokens into declaration syntax.</summary>
+internal sealed class Parser
+{
+    /// <summary>Nesting guard for aggregates inside aggregates.</summary>
+    public const int MaxNesting = 32;
+
+    private readonly List<Token> _tokens;
+    private readonly DiagnosticBag _diagnostics;
+    private readonly ParseResult _result = new();
+    private readonly HashSet<string> _tags = new(StringComparer.Ordinal);
+    private int _pos;
+
+    private Parser(List<Token> tokens, DiagnosticBag diagnostics)
+    {
+        _tokens = tokens;
+        _diagnostics = diagnostics;
+    }
+
+    /// <summary>Signals a syntax error; caught at declaration or member level for recovery.</summary>
+    private sealed class ParseException : Exception
+    {
+        public ParseException(Token token)
+            : base("syntax error") => Token = token;
+
+        public Token Token { get; }
+    }
+
+    /// <summary>The token currently being parsed, for internal-error locations.</summary>
+    public Token Current => _tokens[Math.Min(_pos, _tokens.Count - 1)];
+
+    public static ParseResult Parse(List<Token> tokens, DiagnosticBag diagnostics, Action<Token>? progress = null)
+    {
+        var p = new Parser(tokens, diagnostics);
+        while (p.Peek.Kind != TokenKind.EndOfFile)
+        {
+            int before = p._pos;
+            progress?.Invoke(p.Peek);
+            try
+            {
+                p.TopLevel();
+            }
+            catch (ParseException)
+            {
+                p.SkipStatement(inBody: false);
+            }
+
+            if (p._pos == before)
+            {
+                p._pos++; // never loop without progress
+            }
+        }
+
+        return p._result;
+    }
+
+    private Token Peek => _tokens[Math.Min(_pos, _tokens.Count - 1)];
+
+    private Token PeekAt(int k) => _tokens[Math.Min(_pos + k, _tokens.Count - 1)];
+
+    private Token Next() => _tokens[Math.Min(_pos++, _tokens.Count - 1)];
+
+    private bool Accept(string text)
+    {
+        if (Peek.Is(text))
+        {
+            _pos++;
+            return true;
+        }
+
+        return false;
+    }
+
+    private SourceLocation Loc(Token t) => _diagnostics.Location(t.Line, t.Column, t.Start, t.Length);
+
+    private ParseException Error(string expected)
+    {
+        _diagnostics.Report(DiagnosticCatalog.UnexpectedToken, Loc(Peek), expected, Peek.ToString());
+        return new ParseException(Peek);
+    }
+
+    private Token Expect(string text)
+    {
+        if (!Peek.Is(text))
+        {
+            throw Error($"'{text}'");
+        }
+
+        return Next();
+    }
+
+    private void TopLevel()
+    {
+        Token t = Peek;
+        if (t.Is(";"))
+        {
+            _pos++;
+            return;
+        }
+
+        SkipAttributes(null);
+        t = Peek;
+        if (t.Is("struct") || t.Is("union"))
+        {
+            (AggregateSyntax? body, _) = AggregateSpecifier(0);
+            SkipAttributes(body);
+            if (Accept(";"))
+            {
+                return;
+            }
+        }
+        else if (t.Is("enum"))
+        {
+            EnumSpecifier(0);
+            SkipAttributes(null);
+            if (Accept(";"))
+            {
+                return;
+            }
+        }
+
+        if (Peek.Kind == TokenKind.EndOfFile)
+        {
+            return;
+        }
+
+        _diagnostics.Report(DiagnosticCatalog.DeclarationSkipped, Loc(t), t.ToString());
+        SkipStatement(inBody: false);
+    }
+
+    /// <summary>Parses <c>struct|union [name] [{ … }]</c>; returns the body (if any) and the tag.</summary>
+    private (AggregateSyntax? Body, string? Tag) AggregateSpecifier(int depth)
+    {
+        Token keyword = Next();
+        var agg = new AggregateSyntax { IsUnion = keyword.Text == "union", Keyword = keyword, NameToken = keyword };
+        SkipAttributes(agg);
+        if (Peek.IsIdentifier && !IsAttributeWord(Peek.Text))
+        {
+            agg.NameToken = Next();
+            agg.Name = agg.NameToken.Text;
+        }
+
+        SkipAttributes(agg);
+        if (!Peek.Is("{"))
+        {
+            if (agg.Name is null)
+            {
+                throw Error("a tag name or '{'");
+            }
+
+            return (null, agg.Name);
+        }
+
+        if (depth >= MaxNesting)
+        {
+            _diagnostics.Report(DiagnosticCatalog.NestingTooDeep, Loc(Peek), "struct/union", MaxNesting);
+            SkipBalanced();
+            throw new ParseException(Peek);
+        }
+
+        agg.BodyStart = Next().Start;
+        while (!Peek.Is("}"))
+        {
+            if (Peek.Kind == TokenKind.EndOfFile)
+            {
+                throw Error("'}'");
+            }
+
+            int before = _pos;
+            try
+            {
+                Member(agg, depth);
+            }
+            catch (ParseException)
+            {
+                SkipStatement(inBody: true);
+            }
+
+            if (_pos == before)
+            {
+                _pos++;
+            }
+        }
+
+        agg.BodyEnd = Next().End;
+        SkipAttributes(agg);
+        if (agg.Name is not null)
+        {
+            if (_tags.Add(agg.Name))
+            {
+                _result.Aggregates.Add(agg);
+            }
+            else
+            {
+                _diagnostics.Report(DiagnosticCatalog.DuplicateTag, Loc(agg.NameToken), agg.Name);
+            }
+        }
+
+        return (agg, agg.Name);
+    }
+
+    private void EnumSpecifier(int depth)
+    {
+        Token keyword = Next();
+        var e = new EnumSyntax { Keyword = keyword, NameToken = keyword };
+        SkipAttributes(null);
+        if (Peek.IsIdentifier && !IsAttributeWord(Peek.Text))
+        {
+            e.NameToken = Next();
+            e.Name = e.NameToken.Text;
+        }
+
+        SkipAttributes(null);
+        if (!Peek.Is("{"))
+        {
+            if (e.Name is null)
+            {
+                throw Error("an enum name or '{'");
+            }
+
+            return;
+        }
+
+        _pos++;
+        while (!Peek.Is("}"))
+        {
+            if (!Peek.IsIdentifier)
+            {
+                throw Error("an enumerator name");
+            }
+
+            var en = new EnumeratorSyntax { Name = Next() };
+            SkipAttributes(null);
+            if (Accept("="))
+            {
+                int start = _pos, level = 0;
+                while (true)
+                {
+                    Token t = Peek;
+                    if (t.Kind == TokenKind.EndOfFile)
+                    {
+                        throw Error("'}'");
+                    }
+
+                    if (level == 0 && (t.Is(",") || t.Is("}")))
+                    {
+                        break;
+                    }
+
+                    if (t.Is("(") || t.Is("["))
+                    {
+                        level++;
+                    }
+                    else if (t.Is(")") || t.Is("]"))
+                    {
+                        level--;
+                    }
+                    else if (t.Is("{") || t.Is(";"))
+                    {
+                        throw Error("',' or '}'");
+                    }
+
+                    _pos++;
+                }
+
+                en.Initializer = _tokens.GetRange(start, _pos - start);
+            }
+
+            en.End = Peek;
+            e.Enumerators.Add(en);
+            if (!Accept(","))
+            {
+                if (!Peek.Is("}"))
+                {
+                    throw Error("',' or '}'");
+                }
+            }
+        }
+
+        _pos++;
+        if (e.Name is not null && !_tags.Add("enum " + e.Name))
+        {
+            _diagnostics.Report(DiagnosticCatalog.DuplicateTag, Loc(e.NameToken), "enum " + e.Name);
+            return;
+        }
+
+        _result.Enums.Add(e);
+    }
+
+    private void Member(AggregateSyntax parent, int depth)
+    {
+        if (Accept(";"))
+        {
+            return;
+        }
+
+        SkipAttributes(null);
+        Token first = Peek;
+        TypeSyntax type;
+        if (first.Is("struct") || first.Is("union"))
+        {
+            (AggregateSyntax? body, string? tag) = AggregateSpecifier(depth + 1);
+            SkipAttributes(body);
+            if (body is not null && body.Name is null)
+            {
+                if (Peek.Is(";"))
+                {
+                    // Anonymous struct/union: its members are members of the parent (C11 6.7.2.1p13).
+                    parent.Members.Add(new MemberSyntax { Anonymous = body, NameToken = body.Keyword, End = Next() });
+                    return;
+                }
+
+                _diagnostics.Report(DiagnosticCatalog.UnsupportedMember, Loc(Peek), Peek.ToString(), parent.Name ?? "<anonymous>", "a member of an unnamed struct or union type needs a tag to be modelled");
+                throw new ParseException(Peek);
+            }
+
+            type = new TypeSyntax((first.Text == "union" ? "union " : "struct ") + tag, first) { Tag = tag };
+        }
+        else if (first.Is("enum"))
+        {
+            _pos++;
+            SkipAttributes(null);
+            if (!Peek.IsIdentifier)
+            {
+                _pos--;
+                EnumSpecifier(depth + 1);
+                type = new TypeSyntax("int", first) { IsEnum = true, Builtin = new BuiltinType("int", 4, 4, true) };
+            }
+            else
+            {
+                Token name = Peek;
+                _pos--;
+                EnumSpecifier(depth + 1);
+                type = new TypeSyntax("enum " + name.Text, first) { IsEnum = true, Builtin = new BuiltinType("enum " + name.Text, 4, 4, false) };
+            }
+        }
+        else
+        {
+            var words = new List<string>();
+            while (Peek.IsIdentifier && (BuiltinTypes.IsSingleWordType(Peek.Text) || BuiltinTypes.IsStandardWord(Peek.Text) || BuiltinTypes.IsIgnoredQualifier(Peek.Text)))
+            {
+                // A single-word type ("__u32") is complete; the next identifier is the declarator.
+                if (BuiltinTypes.IsSingleWordType(Peek.Text) && words.Any(w => !BuiltinTypes.IsIgnoredQualifier(w)))
+                {
+                    break;
+                }
+
+                words.Add(Next().Text);
+                if (BuiltinTypes.IsSingleWordType(words[words.Count - 1]))
+                {
+                    while (Peek.IsIdentifier && BuiltinTypes.IsIgnoredQualifier(Peek.Text))
+                    {
+                        _pos++;
+                    }
+
+                    break;
+                }
+            }
+
+            if (!BuiltinTypes.TryGetScalar(words, out BuiltinType bt))
+            {
+                if (first.IsIdentifier)
+                {
+                    Token declarator = PeekAt(0);
+                    string declName = declarator.IsIdentifier ? declarator.Text : first.Text;
+                    if (words.Count == 0 && PeekAt(1).IsIdentifier)
+                    {
+                        declName = PeekAt(1).Text;
+                    }
+
+                    _diagnostics.Report(DiagnosticCatalog.UnknownType, Loc(first), words.Count > 0 ? string.Join(" ", words) : first.Text, declName);
+                    throw new ParseException(first);
+                }
+
+                throw Error("a member declaration");
+            }
+
+            type = new TypeSyntax(bt.Name, first) { Builtin = bt };
+        }
+
+        while (true)
+        {
+            var m = new MemberSyntax { Type = type, DimensionTokens = _tokens };
+            SkipAttributes(null, m);
+            while (Accept("*"))
+            {
+                m.PointerDepth++;
+                while (Peek.IsIdentifier && BuiltinTypes.IsIgnoredQualifier(Peek.Text))
+                {
+                    _pos++;
+                }
+            }
+
+            if (!Peek.IsIdentifier)
+            {
+                throw Error("a member name");
+            }
+
+            m.NameToken = Next();
+            m.Name = m.NameToken.Text;
+            while (Accept("["))
+            {
+                int start = _pos, level = 0;
+                while (!(level == 0 && Peek.Is("]")))
+                {
+                    if (Peek.Kind == TokenKind.EndOfFile || Peek.Is(";") || Peek.Is("{") || Peek.Is("}"))
+                    {
+                        throw Error("']'");
+                    }
+
+                    if (Peek.Is("[") || Peek.Is("("))
+                    {
+                        level++;
+                    }
+                    else if (Peek.Is("]") || Peek.Is(")"))
+                    {
+                        level--;
+                    }
+
+                    _pos++;
+                }
+
+                m.Dimensions.Add((start, _pos));
+                _pos++;
+            }
+
+            SkipAttributes(null, m);
+            if (Peek.Is(":"))
+            {
+                _diagnostics.Report(DiagnosticCatalog.UnsupportedMember, Loc(m.NameToken), m.Name, parent.Name ?? "<anonymous>", "bit-fields are not supported");
+                throw new ParseException(Peek);
+            }
+
+            if (Peek.Is(","))
+            {
+                m.End = Next();
+                parent.Members.Add(m);
+                continue;
+            }
+
+            m.End = Expect(";");
+            parent.Members.Add(m);
+            return;
+        }
+    }
+
+    private static bool IsAttributeWord(string text) =>
+        text is "__attribute__" or "__attribute" or "__counted_by" or "__counted_by_le" or "__counted_by_be" or "__packed" or "__user";
+
+    /// <summary>
+    /// Consumes GNU attributes and the annotation macros of linux/stddef.h, recording what changes layout
+    /// (packed, aligned) on <paramref name="aggregate"/> or <paramref name="member"/>.
+    /// </summary>
+    private void SkipAttributes(AggregateSyntax? aggregate, MemberSyntax? member = null)
+    {
+        while (Peek.IsIdentifier)
+        {
+            string word = Peek.Text;
+            if (word is "__counted_by" or "__counted_by_le" or "__counted_by_be")
+            {
+                // Empty in userspace (linux/stddef.h); the argument names the element-count member.
+                Token at = Next();
+                Expect("(");
+                if (Peek.IsIdentifier && PeekAt(1).Is(")") && member is not null)
+                {
+                    member.CountedBy = Peek.Text;
+                }
+                else if (member is null)
+                {
+                    _diagnostics.Report(DiagnosticCatalog.UnknownAttribute, Loc(at), word);
+                }
+
+                SkipToClose();
+                continue;
+            }
+
+            if (word is "__packed")
+            {
+                _pos++;
+                if (aggregate is not null)
+                {
+                    aggregate.Packed = true;
+                }
+
+                continue;
+            }
+
+            if (word is not ("__attribute__" or "__attribute"))
+            {
+                return;
+            }
+
+            _pos++;
+            Expect("(");
+            Expect("(");
+            while (!Peek.Is(")"))
+            {
+                if (!Peek.IsIdentifier)
+                {
+                    throw Error("an attribute name");
+                }
+
+                Token name = Next();
+                string n = name.Text.Trim('_');
+                int value = 0;
+                bool hasArgs = false;
+                if (Peek.Is("("))
+                {
+                    hasArgs = true;
+                    _pos++;
+                    if (Peek.Kind == TokenKind.Number && PeekAt(1).Is(")") && ConstantEvaluator.TryParseNumber(Peek.Text, out CValue v) && v.Bits is > 0 and <= 1 << 16)
+                    {
+                        value = (int)v.Bits;
+                    }
+
+                    SkipToClose();
+                }
+
+                switch (n)
+                {
+                    case "packed":
+                        if (aggregate is not null)
+                        {
+                            aggregate.Packed = true;
+                        }
+                        else
+                        {
+                            _diagnostics.Report(DiagnosticCatalog.UnknownAttribute, Loc(name), name.Text + " on a member");
+                        }
+
+                        break;
+                    case "aligned":
+                        if (hasArgs && (value == 0 || (value & (value - 1)) != 0))
+                        {
+                            _diagnostics.Report(DiagnosticCatalog.UnknownAttribute, Loc(name), name.Text + " with a non-literal or non-power-of-two argument");
+                            break;
+                        }
+
+                        // "aligned" without an argument means the largest alignment the target uses (16 on x86-64).
+                        int align = hasArgs ? value : 16;
+                        if (member is not null)
+                        {
+                            member.AlignAttribute = Math.Max(member.AlignAttribute, align);
+                        }
+                        else if (aggregate is not null)
+                        {
+                            aggregate.AlignAttribute = Math.Max(aggregate.AlignAttribute, align);
+                        }
+
+                        break;
+                    case "deprecated":
+                    case "unused":
+                    case "used":
+                    case "may_alias":
+                    case "designated_init":
+                    case "preserve_access_index":
+                    case "randomize_layout":
+                    case "no_randomize_layout":
+                        break;
+                    default:
+                        _diagnostics.Report(DiagnosticCatalog.UnknownAttribute, Loc(name), name.Text);
+                        break;
+                }
+
+                if (!Accept(","))
+                {
+                    break;
+                }
+            }
+
+            Expect(")");
+            Expect(")");
+        }
+    }
+
+    /// <summary>Skips to just past the ')' that closes an already-consumed '('.</summary>
+    private void SkipToClose()
+    {
+        int level = 0;
+        while (Peek.Kind != TokenKind.EndOfFile)
+        {
+            Token t = Next();
+            if (t.Is("("))
+            {
+                level++;
+            }
+            else if (t.Is(")"))
+            {
+                if (level == 0)
+                {
+                    return;
+                }
+
+                level--;
+            }
+            else if (t.Is(";") || t.Is("{") || t.Is("}"))
+            {
+                _pos--;
+                throw Error("')'");
+            }
+        }
+    }
+
+    private void SkipBalanced()
+    {
+        int level = 0;
+        while (Peek.Kind != TokenKind.EndOfFile)
+        {
+            Token t = Next();
+            if (t.Is("{"))
+            {
+                level++;
+            }
+            else if (t.Is("}") && --level <= 0)
+            {
+                return;
+            }
+        }
+    }
+
+    /// <summary>Resynchronises after an error: past the next ';' at this level, or before the '}' closing a body.</summary>
+    private void SkipStatement(bool inBody)
+    {
+        int level = 0;
+        while (Peek.Kind != TokenKind.EndOfFile)
+        {
+            Token t = Peek;
+            if (t.Is("{") || t.Is("(") || t.Is("["))
+            {
+                level++;
+            }
+            else if (t.Is("}") || t.Is(")") || t.Is("]"))
+            {
+                if (level == 0)
+                {
+                    if (inBody && t.Is("}"))
+                    {
+                        return;
+                    }
+
+                    _pos++;
+                    if (!inBody && t.Is("}"))
+                    {
+                        return;
+                    }
+
+                    continue;
+                }
+
+                level--;
+                if (level == 0 && t.Is("}") && !inBody && PeekAt(1).Is(";"))
+                {
+                    _pos += 2;
+                    return;
+                }
+            }
+            else if (t.Is(";") && level == 0)
+            {
+                _pos++;
+                return;
+            }
+
+            _pos++;
+        }
+    }
+}
