@@ -1,0 +1,58 @@
+using IommuFd.Interop;
+
+namespace IommuFd.KernelLane.Harness;
+
+/// <summary>
+/// Sends ioctls through the seam (<see cref="IoctlFd"/>): the kernel path the generated stubs use.
+/// </summary>
+internal static unsafe class Sys
+{
+    /// <summary>ioctl(fd, request, &amp;arg).</summary>
+    public static Errno Call<T>(IoctlFd fd, nuint request, ref T arg)
+        where T : unmanaged
+    {
+        fixed (T* p = &arg)
+        {
+            return fd.Ioctl(request, p);
+        }
+    }
+
+    /// <summary>ioctl(fd, request, value): for VFIO requests whose argument is an integer (CHECK_EXTENSION, SET_IOMMU).</summary>
+    public static Errno CallValue(IoctlFd fd, nuint request, nuint value, out int result) =>
+        fd.Ioctl(request, (void*)value, out result);
+
+    /// <summary>ioctl(fd, request, pointer) with raw bytes: the ABI rule checks build arguments byte by byte.</summary>
+    public static Errno CallRaw(IoctlFd fd, nuint request, void* arg) => fd.Ioctl(request, arg);
+
+    /// <summary>Sizes an extensible struct: sets its leading <c>size</c>/<c>argsz</c> field.</summary>
+    public static T Sized<T>()
+        where T : unmanaged
+    {
+        T v = default;
+        *(uint*)&v = (uint)sizeof(T);
+        return v;
+    }
+}
+
+/// <summary>An open file descriptor (closed on dispose) with its seam view.</summary>
+internal sealed class Fd : IDisposable
+{
+    private Fd(int value) => Value = value;
+
+    public int Value { get; private set; }
+
+    public IoctlFd Io => IoctlFd.Kernel(Value);
+
+    public static Fd Open(string path) => new(Native.OpenOrThrow(path));
+
+    public static Fd Adopt(int fd) => new(fd);
+
+    public void Dispose()
+    {
+        if (Value >= 0)
+        {
+            _ = Native.close(Value);
+            Value = -1;
+        }
+    }
+}
