@@ -1,0 +1,120 @@
+using System.Collections.Immutable;
+using IommuFd.CHeaders.Model;
+using IommuFd.Generator.Diagnostics;
+using IommuFd.Generator.Emit;
+using IommuFd.Generator.Model;
+using IommuFd.Generator.Pipeline;
+using Microsoft.CodeAnalysis;
+
+namespace IommuFd.Generator;
+
+/// <summary>
+/// Turns Linux uapi headers (AdditionalFiles flagged <c>IommuFdHeader=true</c>) into C# interop in
+/// <c>IommuFd.Interop</c>: blittable structs, enums, constants, ioctl numbers and zero-allocation ioctl stubs.
+/// </summary>
+/// <remarks>
+/// <para>Pipeline (each step named in <see cref="StepNames"/>):</para>
+/// <code>
+/// AdditionalTexts ─Where(*.h + IommuFdHeader)→ HeaderInputs ─Combine(Annotations)→ ParseHeader → PlanHeader
+///     PlanHeader → Diagnostics ─────────────────────────────→ RegisterSourceOutput(report)
+///     PlanHeader → EmitUnits ─SelectMany→ EmitUnit → EmitSource → RegisterSourceOutput(AddSource)
+/// </code>
+/// <para>
+/// Diagnostics have their own output (System.Text.Json generator, dotnet/runtime#92509): their positions move with
+/// every edit above them, and that must not re-emit code. Emit units carry no locations, so an edit that only moves
+/// lines stops at <see cref="StepNames.EmitUnits"/> (Unchanged) and nothing downstream runs. The compilation is never
+/// an input: editing C# never re-runs any step. No input, no output.
+/// </para>
+/// </remarks>
+[Generator(LanguageNames.CSharp)]
+public sealed class IommuFdGenerator : IIncrementalGenerator
+{
+    /// <inheritdoc/>
+    public void Initialize(IncrementalGeneratorInitializationContext context)
+    {
+        IncrementalValuesProvider<HeaderInput> headers = context.AdditionalTextsProvider
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Select(static (pair, ct) => HeaderInput.TryCreate(pair.Left, pair.Right.GetOptions(pair.Left), ct))
+            .Where(static h => h is not null)
+            .Select(static (h, _) => h!)
+            .WithTrackingName(StepNames.HeaderInputs);
+
+        IncrementalValueProvider<string?> annotations = context.AdditionalTextsProvider
+            .Combine(context.AnalyzerConfigOptionsProvider)
+            .Where(static pair => HeaderInput.IsFlagged(pair.Right.GetOptions(pair.Left), HeaderInput.AnnotationsMetadata))
+            .Select(static (pair, ct) => pair.Left.GetText(ct)?.ToString() ?? string.Empty)
+            .Collect()
+            .Select(static (texts, _) => texts.IsDefaultOrEmpty ? null : string.Join("\n", texts))
+            .WithTrackingName(StepNames.Annotations);
+
+        IncrementalValuesProvider<EmitPlan> plans = headers
+            .Combine(annotations)
+            .Select(static (pair, ct) => HeaderFrontEnd.Parse(pair.Left, pair.Right, ct))
+            .WithTrackingName(StepNames.ParseHeader)
+            .Select(static (outcome, ct) => PlanSafely(outcome, ct))
+            .WithTrackingName(StepNames.PlanHeader);
+
+        IncrementalValuesProvider<EquatableArray<DiagnosticInfo>> diagnostics = plans
+            .Select(static (plan, _) => plan.Diagnostics)
+            .WithTrackingName(StepNames.Diagnostics);
+        context.RegisterSourceOutput(diagnostics, static (spc, items) =>
+        {
+            foreach (DiagnosticInfo d in items)
+            {
+                spc.ReportDiagnostic(d.ToDiagnostic());
+            }
+        });
+
+        IncrementalValuesProvider<GeneratedFile> files = plans
+            .Select(static (plan, _) => plan.Units)
+            .WithTrackingName(StepNames.EmitUnits)
+            .SelectMany(static (units, _) => (IEnumerable<EmitUnit>)units)
+            .WithTrackingName(StepNames.EmitUnit)
+            .Select(static (unit, ct) => EmitSafely(unit, ct))
+            .WithTrackingName(StepNames.EmitSource);
+        context.RegisterSourceOutput(files, static (spc, file) =>
+        {
+            if (file.Source is not null)
+            {
+                spc.AddSource(file.HintName, file.Source);
+            }
+
+            if (file.Failure is not null)
+            {
+                spc.ReportDiagnostic(file.Failure.ToDiagnostic());
+            }
+        });
+    }
+
+    private static EmitPlan PlanSafely(ParseOutcome outcome, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        if (outcome.Model is null)
+        {
+            return EmitPlan.Failed(outcome.Failure!);
+        }
+
+        try
+        {
+            return EmitPlanner.Plan(outcome.Model);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            return EmitPlan.Failed(Failures.InternalError(outcome.Path, outcome.Model.IncludeName + " (planning)", ex));
+        }
+    }
+
+    private static GeneratedFile EmitSafely(EmitUnit unit, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            return new GeneratedFile(unit.HintName, Emitter.Emit(unit), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The unit has no location by design; the diagnostic names the header and the file instead.
+            return new GeneratedFile(unit.HintName, null, Failures.InternalError(unit.IncludeName, unit.HintName + " (emitting)", ex));
+        }
+    }
+}

@@ -1,0 +1,10 @@
+using IommuFd.CHeaders.Model;
+using IommuFd.Generator.Diagnostics;
+
+namespace IommuFd.Generator.Pipeline;
+
+/// <summary>What the parse step produced for one header: a model, or the internal error that prevented one.</summary>
+/// <param name="Path">The header path.</param>
+/// <param name="Model">The model, or null when the front end threw.</param>
+/// <param name="Failure">IOMMUFD0000 with the exception chain, when <see cref="Model"/> is null.</param>
+internal sealed record ParseOutcome(string Path, HeaderModel? Model, DiagnosticInfo? Failure);
