@@ -86,5 +86,6 @@ public static class Program
     [
         ("abi", AbiRuleChecks.Run),
         ("ioas", IoasChecks.Run),
+        ("vfio", VfioCdevChecks.Run),
     ];
 }
