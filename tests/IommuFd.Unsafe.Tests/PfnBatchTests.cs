@@ -1,0 +1,179 @@
+// PfnBatch against a flat List<ulong> of PFNs (the batch must expand to exactly the PFNs added since the last clear,
+// in order) over seeded random streams, 1,000,000 operations in the normal run; a run-merging model predicts when
+// the batch is full; plus the uint.MaxValue run cap, carry helpers, kinds and the memory budget.
+using IommuFd.Unsafe;
+
+namespace IommuFd.Unsafe.Tests;
+
+public class PfnBatchTests
+{
+    [Theory]
+    [InlineData(51, 12 * 8)]
+    [InlineData(52, 12 * 64)]
+    [InlineData(53, 65536)]
+    [InlineData(54, 12 * 3)]
+    public void RandomOperations_MatchFlatPfnList(int seed, int memoryLimit) => Seeds.Run(seed, rng =>
+    {
+        var pool = new TrackingMemoryPool();
+        var batch = PfnBatch.Create(1UL << 30, pool, memoryLimit);
+        Assert.Equal(memoryLimit / PfnBatch.RunSize, batch.ArraySize);
+        var flat = new List<ulong>();
+        var runs = new List<(ulong First, uint Count)>(); // the model's own merge, only to predict "full"
+        var kind = PfnBatchKind.CpuMemory;
+        ulong next = (ulong)rng.NextInt64();
+        int mode = 0;
+        for (int op = 0; op < 250_000; op++)
+        {
+            int r = rng.Next(100);
+            if (r < 2)
+                mode = rng.Next(3); // 0 contiguous, 1 fragmented, 2 huge-page-like
+            if (r < 80)
+            {
+                ulong pfn;
+                uint count;
+                switch (mode)
+                {
+                    case 0: pfn = rng.Next(10) == 0 ? (ulong)rng.NextInt64() : next; count = (uint)rng.Next(1, 4); break;
+                    case 1: pfn = rng.Next(3) == 0 ? next : (ulong)rng.NextInt64(); count = 1; break;
+                    default: pfn = rng.Next(4) == 0 ? ((ulong)rng.NextInt64() & ~511UL) : next; count = rng.Next(2) == 0 ? 512u : 1u; break;
+                }
+                if (rng.Next(50) == 0)
+                    pfn = ulong.MaxValue - (ulong)rng.Next(3); // wrap-around continuation is modulo 2^64, like the kernel
+                var k = rng.Next(40) == 0 ? PfnBatchKind.Mmio : kind;
+                bool expectKindOk = runs.Count == 0 || k == kind;
+                bool extends = runs.Count > 0 && k == kind && pfn == runs[^1].First + runs[^1].Count && count <= uint.MaxValue - runs[^1].Count;
+                bool expected = expectKindOk && (extends || runs.Count < batch.ArraySize);
+                bool added = count == 1 && k == PfnBatchKind.CpuMemory && rng.Next(2) == 0 ? batch.TryAdd(pfn) : batch.TryAdd(pfn, count, k);
+                Assert.Equal(expected, added);
+                if (added)
+                {
+                    if (runs.Count == 0)
+                        kind = k;
+                    if (extends)
+                        runs[^1] = (runs[^1].First, runs[^1].Count + count);
+                    else
+                        runs.Add((pfn, count));
+                    for (uint i = 0; i < count; i++)
+                        flat.Add(pfn + i);
+                    next = pfn + count;
+                }
+                else if (rng.Next(2) == 0)
+                {
+                    batch.Clear();
+                    flat.Clear();
+                    runs.Clear();
+                    kind = PfnBatchKind.CpuMemory;
+                }
+            }
+            else if (r < 88 && runs.Count > 0)
+            {
+                // Carry part of the last run (part of a huge page) to the front.
+                uint keep = (uint)rng.Next(0, (int)Math.Min(runs[^1].Count, 1000) + 1);
+                batch.ClearCarry(keep);
+                var last = runs[^1];
+                flat.Clear();
+                runs.Clear();
+                if (keep == 0)
+                    kind = PfnBatchKind.CpuMemory;
+                else
+                {
+                    ulong first = last.First + (last.Count - keep);
+                    runs.Add((first, keep));
+                    for (uint i = 0; i < keep; i++)
+                        flat.Add(first + i);
+                    if (rng.Next(2) == 0)
+                    {
+                        uint skip = (uint)rng.Next(0, (int)keep + 3);
+                        batch.SkipCarry(skip);
+                        int drop = (int)Math.Min(skip, keep);
+                        flat.RemoveRange(0, drop);
+                        // As in the kernel, an emptied carried run stays as run 0 with length 0 (end stays 1), so
+                        // the kind is kept and the next contiguous PFN extends it.
+                        runs[0] = (first + (uint)drop, keep - (uint)drop);
+                    }
+                }
+            }
+            else if (r < 92 && runs.Count > 0 && runs[^1].Count > 0)
+            {
+                uint remove = (uint)rng.Next(1, (int)Math.Min(runs[^1].Count, 100) + 1);
+                batch.RemoveLast(remove);
+                flat.RemoveRange(flat.Count - (int)remove, (int)remove);
+                runs[^1] = (runs[^1].First, runs[^1].Count - remove);
+                if (runs[^1].Count == 0)
+                    runs.RemoveAt(runs.Count - 1);
+            }
+            else
+            {
+                AssertSame(flat, ref batch);
+            }
+            batch.Validate();
+        }
+        AssertSame(flat, ref batch);
+        batch.Dispose();
+        batch.Dispose(); // destroy twice is harmless
+        pool.AssertAllReturned();
+    });
+
+    private static void AssertSame(List<ulong> flat, ref PfnBatch batch)
+    {
+        Assert.Equal((ulong)flat.Count, batch.TotalPfns);
+        int i = 0;
+        ReadOnlySpan<ulong> firsts = batch.FirstPfns;
+        ReadOnlySpan<uint> lengths = batch.RunLengths;
+        for (int r = 0; r < firsts.Length; r++)
+        {
+            for (uint k = 0; k < lengths[r]; k++)
+            {
+                if (flat[i] != firsts[r] + k)
+                    Assert.Fail($"pfn #{i}: expected {flat[i]:x}, batch has {firsts[r] + k:x}");
+                i++;
+            }
+        }
+        Assert.Equal(flat.Count, i);
+    }
+
+    [Fact]
+    public void RunLength_IsCappedAtUIntMax_ThenANewRunStarts()
+    {
+        var batch = PfnBatch.Create(16);
+        Assert.True(batch.TryAdd(100, uint.MaxValue - 1, PfnBatchKind.CpuMemory));
+        Assert.True(batch.TryAdd(100UL + uint.MaxValue - 1, 1, PfnBatchKind.CpuMemory)); // reaches exactly uint.MaxValue
+        Assert.Equal(1, batch.Count);
+        Assert.True(batch.TryAdd(100UL + uint.MaxValue, 1, PfnBatchKind.CpuMemory)); // would exceed: new run
+        Assert.Equal(2, batch.Count);
+        Assert.Equal([uint.MaxValue, 1u], batch.RunLengths.ToArray());
+        Assert.Equal((ulong)uint.MaxValue + 1, batch.TotalPfns);
+        batch.Dispose();
+    }
+
+    [Fact]
+    public void Capacity_ComesFromTheByteBudget()
+    {
+        var batch = PfnBatch.Create(1UL << 40);
+        Assert.Equal(65536 / 12, batch.ArraySize); // 5461 runs, like the kernel's 64 KiB
+        for (int i = 0; i < batch.ArraySize; i++)
+            Assert.True(batch.TryAdd((ulong)i * 2));
+        Assert.False(batch.TryAdd(1_000_001)); // full
+        Assert.True(batch.TryAdd((ulong)(batch.ArraySize - 1) * 2 + 1)); // but the last run can still grow
+        batch.Dispose();
+
+        var small = PfnBatch.Create(10);
+        Assert.Equal(10, small.ArraySize); // max_pages * 12 below the limit
+        small.Dispose();
+    }
+
+    [Fact]
+    public void OneKindPerBatch()
+    {
+        var batch = PfnBatch.Create(16);
+        Assert.True(batch.TryAdd(5, 2, PfnBatchKind.Mmio));
+        Assert.Equal(PfnBatchKind.Mmio, batch.Kind);
+        Assert.False(batch.TryAdd(7)); // CPU memory into an MMIO batch
+        Assert.True(batch.TryAdd(7, 1, PfnBatchKind.Mmio));
+        Assert.Equal(1, batch.Count);
+        batch.Clear();
+        Assert.True(batch.TryAdd(7));
+        Assert.Equal(PfnBatchKind.CpuMemory, batch.Kind);
+        batch.Dispose();
+    }
+}
