@@ -127,12 +127,23 @@ public static class Instrumenter
 
             // Strong-name signatures no longer match; .NET does not verify them, and we do not claim one.
             module.Attributes &= ~ModuleAttributes.StrongNameSigned;
-            string temporary = output + ".instrumenting";
-            module.Write(temporary, new WriterParameters { WriteSymbols = hasPdb });
-            File.Move(temporary, output, overwrite: true);
-            if (hasPdb)
+            // Write beside the output under the final file name (the PDB's CodeView entry records that name, and the
+            // runtime finds the PDB next to the assembly by it), then move both into place.
+            string staging = Path.Combine(Path.GetDirectoryName(output)!, $".instrumenting-{Environment.ProcessId}-{Guid.NewGuid():N}");
+            Directory.CreateDirectory(staging);
+            try
             {
-                File.Move(Path.ChangeExtension(temporary, ".pdb"), Path.ChangeExtension(output, ".pdb"), overwrite: true);
+                string staged = Path.Combine(staging, Path.GetFileName(output));
+                module.Write(staged, new WriterParameters { WriteSymbols = hasPdb });
+                File.Move(staged, output, overwrite: true);
+                if (hasPdb)
+                {
+                    File.Move(Path.ChangeExtension(staged, ".pdb"), Path.ChangeExtension(output, ".pdb"), overwrite: true);
+                }
+            }
+            finally
+            {
+                Directory.Delete(staging, recursive: true);
             }
 
             return new InstrumentationResult(methods, probes.Blocks, probes.DistinctIds, types, stopwatch.Elapsed);

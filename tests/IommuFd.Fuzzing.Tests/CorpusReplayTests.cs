@@ -1,0 +1,102 @@
+using IommuFd.Fuzzing.Samples;
+
+namespace IommuFd.Fuzzing.Tests;
+
+/// <summary>
+/// Every committed seed (Corpora/&lt;target&gt;/) and every past crash (Regressions/&lt;target&gt;/) runs through its target,
+/// uninstrumented, in the normal test run. Seeds and fixed crashes must not throw; the planted bug's reproducer must
+/// keep throwing <see cref="PlantedBugException"/> (it is the campaign's proof of detection, never fixed).
+/// </summary>
+public sealed class CorpusReplayTests
+{
+    private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(20);
+
+    public static TheoryData<string, string> Inputs()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (string root in new[] { TestPaths.Corpora, TestPaths.Regressions })
+        {
+            if (!Directory.Exists(root))
+            {
+                continue;
+            }
+
+            foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                string relative = Path.GetRelativePath(TestPaths.HarnessProject, file);
+                string[] parts = relative.Split(Path.DirectorySeparatorChar);
+                if (parts.Length < 3 || Path.GetFileName(file).StartsWith('.') || file.EndsWith(".md", StringComparison.Ordinal))
+                {
+                    continue;
+                }
+
+                data.Add(parts[1], relative);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Inputs))]
+    public void Input_replays_without_crash(string target, string relativePath)
+    {
+        FuzzTargetInfo info = FuzzTargets.Find(target) ?? throw new Xunit.Sdk.XunitException($"{relativePath}: no target named '{target}'");
+        byte[] data = File.ReadAllBytes(Path.Combine(TestPaths.HarnessProject, relativePath));
+        bool expectPlantedCrash = info.Kind == FuzzTargetKind.PlantedBug && relativePath.StartsWith("Regressions", StringComparison.Ordinal);
+
+        Exception? failure = RunWithTimeout(info, data, relativePath);
+
+        if (expectPlantedCrash)
+        {
+            Assert.IsType<PlantedBugException>(failure);
+        }
+        else if (failure is not null)
+        {
+            throw new Xunit.Sdk.XunitException($"{relativePath} crashes {target}: {failure}");
+        }
+    }
+
+    [Fact]
+    public void Every_fuzzed_target_has_seeds()
+    {
+        foreach (FuzzTargetInfo target in FuzzTargets.All.Where(t => t.Kind != FuzzTargetKind.SelfTest))
+        {
+            string dir = Path.Combine(TestPaths.Corpora, target.Name);
+            Assert.True(Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any(), $"no seeds in {dir}");
+        }
+    }
+
+    [Fact]
+    public void Planted_target_keeps_its_reproducer()
+    {
+        string dir = Path.Combine(TestPaths.Regressions, "planted");
+        Assert.True(Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any(), "the planted bug's reproducer is missing");
+    }
+
+    internal static Exception? RunWithTimeout(FuzzTargetInfo target, byte[] data, string name)
+    {
+        Exception? failure = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                target.Fuzz(data);
+            }
+            catch (Exception e)
+            {
+                failure = e;
+            }
+        }, maxStackSize: 16 << 20)
+        {
+            IsBackground = true,
+        };
+        thread.Start();
+        if (!thread.Join(Timeout))
+        {
+            throw new Xunit.Sdk.XunitException($"{name} hangs {target.Name} (no result after {Timeout.TotalSeconds} s)");
+        }
+
+        return failure;
+    }
+}
