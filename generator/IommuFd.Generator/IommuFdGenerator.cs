@@ -39,12 +39,14 @@ public sealed class IommuFdGenerator : IIncrementalGenerator
             .Select(static (h, _) => h!)
             .WithTrackingName(StepNames.HeaderInputs);
 
-        IncrementalValueProvider<string?> annotations = context.AdditionalTextsProvider
+        // At most one annotation file is expected; the first one wins (a second is almost certainly a glue mistake,
+        // and picking deterministically keeps the output stable).
+        IncrementalValueProvider<AnnotationsInput?> annotations = context.AdditionalTextsProvider
             .Combine(context.AnalyzerConfigOptionsProvider)
             .Where(static pair => HeaderInput.IsFlagged(pair.Right.GetOptions(pair.Left), HeaderInput.AnnotationsMetadata))
-            .Select(static (pair, ct) => pair.Left.GetText(ct)?.ToString() ?? string.Empty)
+            .Select(static (pair, ct) => new AnnotationsInput(pair.Left.Path, pair.Left.GetText(ct)?.ToString() ?? string.Empty))
             .Collect()
-            .Select(static (texts, _) => texts.IsDefaultOrEmpty ? null : string.Join("\n", texts))
+            .Select(static (files, _) => files.IsDefaultOrEmpty ? null : files.OrderBy(f => f.Path, StringComparer.Ordinal).First())
             .WithTrackingName(StepNames.Annotations);
 
         IncrementalValuesProvider<EmitPlan> plans = headers

@@ -45,7 +45,6 @@ internal static class Emitter
         w.WriteLine();
         if (needsSpanUsings)
         {
-            w.WriteLine("using System;");
             w.WriteLine("using System.Diagnostics.CodeAnalysis;");
         }
 

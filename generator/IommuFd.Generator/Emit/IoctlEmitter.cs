@@ -64,9 +64,9 @@ internal static class IoctlEmitter
                     w.WriteLine("public static Errno " + name + "(IoctlFd fd, void* arg) => fd.Ioctl(" + requestArg + ", arg);");
                     break;
                 case IoctlArgumentKind.Value:
-                    DocWriter.RawElement(w, "summary", "Sends <see cref=\"" + request + "\"/> with an integer argument." + what);
+                    DocWriter.RawElement(w, "summary", "Sends <see cref=\"" + request + "\"/> with an integer (or a pointer to a scalar, cast to <c>nuint</c>) as the third ioctl argument." + what);
                     WriteFdParam(w);
-                    DocWriter.Param(w, "arg", "The integer argument, passed by value.");
+                    DocWriter.Param(w, "arg", "The argument value as the kernel sees it: an integer, or the address of a scalar (e.g. a container fd, a device name).");
                     DocWriter.Param(w, "result", "The ioctl's non-negative return value on success (e.g. an answer or a new fd); -1 on failure.");
                     WriteReturns(w);
                     w.WriteLine("[MethodImpl(MethodImplOptions.AggressiveInlining)]");

@@ -20,6 +20,9 @@ namespace IommuFd.Generator.Emit;
 /// </remarks>
 internal static class StructEmitter
 {
+    // Method bodies spell framework types with global:: because the generated code lives in IommuFd.Interop, where
+    // a simple name like Unsafe binds to the IommuFd.Unsafe namespace first.
+
     /// <summary>Writes <paramref name="unit"/>.</summary>
     public static void Emit(SourceWriter w, StructUnit unit)
     {
@@ -157,11 +160,11 @@ internal static class StructEmitter
         DocWriter.Param(w, "count", "Number of elements in the caller's buffer.");
         DocWriter.RawElement(w, "returns", "A span of <paramref name=\"count\"/> elements starting at offset " + CSharpNames.Int(f.Offset) + ".");
         w.WriteLine("[UnscopedRef]");
-        w.WriteLine("public Span<" + element + "> " + member + "(int count)");
+        w.WriteLine("public global::System.Span<" + element + "> " + member + "(int count)");
         w.OpenBlock();
-        w.WriteLine("ArgumentOutOfRangeException.ThrowIfNegative(count);");
-        w.WriteLine("ref byte tail = ref Unsafe.AddByteOffset(ref Unsafe.As<" + structName + ", byte>(ref this), (nint)" + CSharpNames.Int(f.Offset) + ");");
-        w.WriteLine("return MemoryMarshal.CreateSpan(ref Unsafe.As<byte, " + element + ">(ref tail), count);");
+        w.WriteLine("global::System.ArgumentOutOfRangeException.ThrowIfNegative(count);");
+        w.WriteLine("ref byte tail = ref global::System.Runtime.CompilerServices.Unsafe.AddByteOffset(ref global::System.Runtime.CompilerServices.Unsafe.As<" + structName + ", byte>(ref this), (nint)" + CSharpNames.Int(f.Offset) + ");");
+        w.WriteLine("return global::System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref global::System.Runtime.CompilerServices.Unsafe.As<byte, " + element + ">(ref tail), count);");
         w.CloseBlock();
     }
 
@@ -176,8 +179,8 @@ internal static class StructEmitter
         DocWriter.RawElement(w, "returns", "The buffer size in bytes, which is also the value for <c>size</c>/<c>argsz</c>.");
         w.WriteLine("public static int " + CSharpNames.SizeOfName + "(int count)");
         w.OpenBlock();
-        w.WriteLine("ArgumentOutOfRangeException.ThrowIfNegative(count);");
-        w.WriteLine("return Math.Max(" + CSharpNames.NativeSizeName + ", checked(" + CSharpNames.Int(f.Offset) + " + (count * " + CSharpNames.Int(f.ElementSize) + ")));");
+        w.WriteLine("global::System.ArgumentOutOfRangeException.ThrowIfNegative(count);");
+        w.WriteLine("return global::System.Math.Max(" + CSharpNames.NativeSizeName + ", checked(" + CSharpNames.Int(f.Offset) + " + (count * " + CSharpNames.Int(f.ElementSize) + ")));");
         w.CloseBlock();
     }
 

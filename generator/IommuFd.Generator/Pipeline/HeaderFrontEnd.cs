@@ -1,3 +1,5 @@
+using IommuFd.CHeaders;
+using IommuFd.CHeaders.Annotations;
 using IommuFd.CHeaders.Model;
 
 namespace IommuFd.Generator.Pipeline;
@@ -6,19 +8,22 @@ namespace IommuFd.Generator.Pipeline;
 internal static class HeaderFrontEnd
 {
     /// <summary>Parses <paramref name="input"/>; any exception becomes an IOMMUFD0000 outcome instead of escaping.</summary>
-    public static ParseOutcome Parse(HeaderInput input, string? annotations, CancellationToken cancellationToken)
+    /// <remarks>
+    /// The annotation file is parsed here, per header, rather than in its own step: <see cref="IoctlAnnotations"/> is
+    /// not value-equatable, so it must not be a pipeline value, and parsing a few dozen lines costs nothing next
+    /// to the header.
+    /// </remarks>
+    public static ParseOutcome Parse(HeaderInput input, AnnotationsInput? annotations, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
-            return new ParseOutcome(input.Path, ParseCore(input, annotations), null);
+            IoctlAnnotations? parsed = annotations is null ? null : IoctlAnnotations.Parse(annotations.Path, annotations.Text);
+            return new ParseOutcome(input.Path, HeaderParser.Parse(input.Path, input.IncludeName, input.Text, parsed), null);
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             return new ParseOutcome(input.Path, null, Failures.InternalError(input.Path, input.IncludeName + " (parsing)", ex));
         }
     }
-
-    private static HeaderModel ParseCore(HeaderInput input, string? annotations) =>
-        throw new NotSupportedException("the IommuFd.CHeaders parser has not landed yet");
 }
