@@ -1,0 +1,56 @@
+using System.Diagnostics;
+using IommuFd.CHeaders.Oracle;
+
+namespace IommuFd.CHeaders.Tests;
+
+/// <summary>Runs gcc on an oracle translation unit.</summary>
+internal static class LayoutOracleGcc
+{
+    public static string Gcc
+    {
+        get
+        {
+            foreach (string candidate in new[] { "/usr/bin/gcc", "/usr/local/bin/gcc" })
+            {
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            string? onPath = (Environment.GetEnvironmentVariable("PATH") ?? string.Empty).Split(':')
+                .Select(d => Path.Combine(d, "gcc")).FirstOrDefault(File.Exists);
+            return onPath ?? throw new Xunit.Sdk.XunitException(
+                "gcc is required for the layout oracle but was not found (/usr/bin/gcc or PATH). Install it with 'sudo apt-get install gcc' (CI installs it).");
+        }
+    }
+
+    /// <summary>Compiles <paramref name="source"/> against a header line; returns gcc's exit code and diagnostics.</summary>
+    public static (int ExitCode, string Errors) Compile(string line, string source)
+    {
+        var psi = new ProcessStartInfo(Gcc)
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (string a in LayoutOracleWriter.CompilerArguments(Headers.LineDirectory(line)))
+        {
+            psi.ArgumentList.Add(a);
+        }
+
+        using Process p = Process.Start(psi)!;
+        Task<string> stderr = p.StandardError.ReadToEndAsync();
+        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
+        p.StandardInput.Write(source);
+        p.StandardInput.Close();
+        if (!p.WaitForExit(120_000))
+        {
+            p.Kill();
+            throw new TimeoutException("gcc did not finish within 120 s");
+        }
+
+        return (p.ExitCode, stderr.Result + stdout.Result);
+    }
+}
