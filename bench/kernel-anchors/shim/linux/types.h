@@ -1,0 +1,2 @@
+/* shim: see kshim.h */
+#include "../kshim.h"
