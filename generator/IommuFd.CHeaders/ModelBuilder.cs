@@ -29,6 +29,11 @@ internal sealed class ModelBuilder
     private readonly List<KernelDocBlock> _docs;
     private readonly IoctlAnnotations _annotations;
 
+    // Lookups built once: comments by start and end line, the struct each #define sits in.
+    private readonly Dictionary<int, List<CommentTrivia>> _commentsByLine = new();
+    private readonly Dictionary<int, List<CommentTrivia>> _commentsByEndLine = new();
+    private readonly Dictionary<MacroDefinition, string?> _containing = new();
+
     public ModelBuilder(string path, string includeName, DiagnosticBag bag, LexResult lex, PreprocessResult pp, ParseResult parse, LayoutEngine layout, SymbolTable symbols, IoctlAnnotations annotations)
     {
         _path = path;
@@ -41,6 +46,26 @@ internal sealed class ModelBuilder
         _symbols = symbols;
         _annotations = annotations;
         _docs = KernelDocReader.ReadAll(lex.Comments);
+        foreach (CommentTrivia c in lex.Comments)
+        {
+            Add(_commentsByLine, c.Line, c);
+            Add(_commentsByEndLine, c.EndLine, c);
+        }
+
+        foreach (MacroDefinition d in pp.Definitions)
+        {
+            _containing[d] = d.IsPredefined ? null : ContainingStruct(d.NameToken.Start);
+        }
+
+        static void Add(Dictionary<int, List<CommentTrivia>> map, int line, CommentTrivia c)
+        {
+            if (!map.TryGetValue(line, out List<CommentTrivia>? list))
+            {
+                map[line] = list = new List<CommentTrivia>();
+            }
+
+            list.Add(c);
+        }
     }
 
     private SourceLocation Loc(Token t) => _bag.Location(t.Line, t.Column, t.Start, t.Length);
@@ -173,7 +198,7 @@ internal sealed class ModelBuilder
         }
 
         var constants = _pp.Definitions
-            .Where(d => !d.IsPredefined && ContainingStruct(d.NameToken.Start) == a.Name && _pp.Macros.TryGetValue(d.Name, out MacroDefinition? f) && ReferenceEquals(f, d))
+            .Where(d => _containing[d] == a.Name && _pp.Macros.TryGetValue(d.Name, out MacroDefinition? f) && ReferenceEquals(f, d))
             .Select(d => d.Name)
             .ToList();
 
@@ -254,7 +279,7 @@ internal sealed class ModelBuilder
         }
 
         string expression = Lexer.Join(body);
-        string? containing = ContainingStruct(def.NameToken.Start);
+        string? containing = _containing[def];
         string? doc = NullIfEmpty(TrailingComment(body[body.Count - 1].Line, def.DirectiveEnd) ?? PrecedingComment(def.NameToken.Line));
         SourceLocation loc = Loc(def.NameToken);
 
@@ -520,16 +545,14 @@ internal sealed class ModelBuilder
     /// <summary>A comment that starts on <paramref name="line"/> after <paramref name="after"/> (a trailing member comment).</summary>
     private string? TrailingComment(int line, int after)
     {
-        foreach (CommentTrivia c in _lex.Comments)
+        if (_commentsByLine.TryGetValue(line, out List<CommentTrivia>? list))
         {
-            if (c.Line == line && c.Start >= after)
+            foreach (CommentTrivia c in list)
             {
-                return KernelDocReader.PlainText(c);
-            }
-
-            if (c.Line > line)
-            {
-                break;
+                if (c.Start >= after)
+                {
+                    return KernelDocReader.PlainText(c);
+                }
             }
         }
 
@@ -539,16 +562,14 @@ internal sealed class ModelBuilder
     /// <summary>A plain comment ending on the line just before <paramref name="line"/>.</summary>
     private string? PrecedingComment(int line)
     {
-        foreach (CommentTrivia c in _lex.Comments)
+        if (_commentsByEndLine.TryGetValue(line - 1, out List<CommentTrivia>? list))
         {
-            if (c.EndLine == line - 1 && c.IsBlock && KernelDocReader.TryRead(c) is null)
+            foreach (CommentTrivia c in list)
             {
-                return KernelDocReader.PlainText(c);
-            }
-
-            if (c.Line >= line)
-            {
-                break;
+                if (c.IsBlock && KernelDocReader.TryRead(c) is null)
+                {
+                    return KernelDocReader.PlainText(c);
+                }
             }
         }
 

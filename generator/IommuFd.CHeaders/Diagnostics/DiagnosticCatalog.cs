@@ -145,7 +145,7 @@ public static class DiagnosticCatalog
 
     /// <summary>A struct or union used by value before (or without) its definition.</summary>
     public static readonly DiagnosticDescriptor IncompleteType = new(
-        "IOMMUFD2004", HeaderDiagnosticSeverity.Error, "Incomplete type", "'{0}' is used by value in '{1}' but has no definition in this header");
+        "IOMMUFD2004", HeaderDiagnosticSeverity.Error, "Incomplete type", "'{0}' is used by value in '{1}' but has no usable definition in this header");
 
     /// <summary>A size or offset that overflows the layout engine's range.</summary>
     public static readonly DiagnosticDescriptor LayoutOverflow = new(

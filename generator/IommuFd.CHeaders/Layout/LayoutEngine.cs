@@ -85,10 +85,22 @@ internal sealed class LayoutEngine
             return null;
         }
 
+        if (agg.HasErrors)
+        {
+            return null; // the parse error is already reported; a partial layout would be silently wrong
+        }
+
         try
         {
+            System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
             int group = 0;
-            (long size, int align, List<FieldModel> fields) = LayoutAggregate(agg, agg.Name!, ref group, 0);
+            bool failed = false;
+            (long size, int align, List<FieldModel> fields) = LayoutAggregate(agg, agg.Name!, ref group, 0, ref failed);
+            if (failed)
+            {
+                return null;
+            }
+
             r = new LayoutResult((int)size, align, fields);
             _done[tag] = r;
             return r;
@@ -103,7 +115,7 @@ internal sealed class LayoutEngine
 
     private static long AlignUp(long value, int align) => (value + align - 1) / align * align;
 
-    private (long Size, int Align, List<FieldModel> Fields) LayoutAggregate(AggregateSyntax agg, string owner, ref int group, int myGroup)
+    private (long Size, int Align, List<FieldModel> Fields) LayoutAggregate(AggregateSyntax agg, string owner, ref int group, int myGroup, ref bool failed)
     {
         var fields = new List<FieldModel>();
         long offset = 0, size = 0;
@@ -117,19 +129,27 @@ internal sealed class LayoutEngine
             if (m.Anonymous is not null)
             {
                 int id = ++group;
-                (memberSize, memberAlign, placed) = LayoutAggregate(m.Anonymous, owner, ref group, id);
+                if (m.Anonymous.HasErrors)
+                {
+                    failed = true;
+                    continue;
+                }
+
+                (memberSize, memberAlign, placed) = LayoutAggregate(m.Anonymous, owner, ref group, id, ref failed);
             }
             else
             {
                 FieldModel? field = Field(m, owner, myGroup, out memberAlign);
                 if (field is null)
                 {
+                    failed = true; // reported by Field (or by the referenced struct's own diagnostics)
                     continue;
                 }
 
                 if (field.IsFlexibleArray && i != agg.Members.Count - 1)
                 {
                     _diagnostics.Report(DiagnosticCatalog.FlexibleArrayNotLast, Loc(m.NameToken), m.Name, owner);
+                    failed = true;
                 }
 
                 memberSize = field.Size;
@@ -145,6 +165,7 @@ internal sealed class LayoutEngine
             if (at + memberSize > MaxSize)
             {
                 _diagnostics.Report(DiagnosticCatalog.LayoutOverflow, Loc(agg.NameToken), owner);
+                failed = true;
                 break;
             }
 
@@ -171,6 +192,7 @@ internal sealed class LayoutEngine
         if (total > MaxSize)
         {
             _diagnostics.Report(DiagnosticCatalog.LayoutOverflow, Loc(agg.NameToken), owner);
+            failed = true;
             total = 0;
         }
 
@@ -214,11 +236,8 @@ internal sealed class LayoutEngine
             LayoutResult? inner = type.Tag is null ? null : Layout(type.Tag);
             if (inner is null)
             {
-                if (type.Tag is null || !IsDefined(type.Tag))
-                {
-                    _diagnostics.Report(DiagnosticCatalog.IncompleteType, Loc(type.Token), type.Text, owner);
-                }
-
+                // Undefined, recursive or itself broken: either way this member's layout is unknown.
+                _diagnostics.Report(DiagnosticCatalog.IncompleteType, Loc(type.Token), type.Text, owner);
                 return null;
             }
 

@@ -145,6 +145,7 @@ internal sealed class Parser
     /// <summary>Parses <c>struct|union [name] [{ … }]</c>; returns the body (if any) and the tag.</summary>
     private (AggregateSyntax? Body, string? Tag) AggregateSpecifier(int depth)
     {
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         Token keyword = Next();
         var agg = new AggregateSyntax { IsUnion = keyword.Text == "union", Keyword = keyword, NameToken = keyword };
         SkipAttributes(agg);
@@ -187,6 +188,7 @@ internal sealed class Parser
             }
             catch (ParseException)
             {
+                agg.HasErrors = true;
                 SkipStatement(inBody: true);
             }
 

@@ -30,6 +30,9 @@ internal sealed class AggregateSyntax
 
     /// <summary><c>__attribute__((aligned(n)))</c> on the aggregate, 0 if none.</summary>
     public int AlignAttribute { get; set; }
+
+    /// <summary>A member failed to parse: the layout would be wrong, so the aggregate is left out of the model.</summary>
+    public bool HasErrors { get; set; }
 }
 
 /// <summary>The type part of a member declaration.</summary>

@@ -384,6 +384,7 @@ internal sealed class ConstantEvaluator
     private CValue Unary(int depth)
     {
         Guard(depth);
+        System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
         if (AtEnd)
         {
             throw new EvalException("expression ends unexpectedly", Peek);
