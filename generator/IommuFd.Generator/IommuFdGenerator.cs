@@ -88,7 +88,7 @@ public sealed class IommuFdGenerator : IIncrementalGenerator
         });
     }
 
-    private static EmitPlan PlanSafely(ParseOutcome outcome, CancellationToken cancellationToken)
+    internal static EmitPlan PlanSafely(ParseOutcome outcome, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         if (outcome.Model is null)
@@ -106,7 +106,7 @@ public sealed class IommuFdGenerator : IIncrementalGenerator
         }
     }
 
-    private static GeneratedFile EmitSafely(EmitUnit unit, CancellationToken cancellationToken)
+    internal static GeneratedFile EmitSafely(EmitUnit unit, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         try

@@ -1,4 +1,6 @@
 using System.Collections.Concurrent;
+using System.Reflection;
+using DiagnosticCatalog = IommuFd.CHeaders.Diagnostics.DiagnosticCatalog;
 using IommuFd.CHeaders.Model;
 using Microsoft.CodeAnalysis;
 
@@ -44,6 +46,16 @@ internal static class DiagnosticDescriptors
 
     private static readonly ConcurrentDictionary<(string, HeaderDiagnosticSeverity), DiagnosticDescriptor> s_cache = new();
 
+    // Titles of the front end's ids come from its own catalogue (IommuFd.CHeaders DiagnosticCatalog), so there is
+    // one list of ids and titles; read once by reflection over its public static descriptor fields.
+    private static readonly Lazy<Dictionary<string, string>> s_frontEndTitles = new(() =>
+        typeof(DiagnosticCatalog)
+            .GetFields(BindingFlags.Public | BindingFlags.Static)
+            .Select(f => f.GetValue(null))
+            .OfType<CHeaders.Diagnostics.DiagnosticDescriptor>()
+            .GroupBy(d => d.Id, StringComparer.Ordinal)
+            .ToDictionary(g => g.Key, g => g.First().Title, StringComparer.Ordinal));
+
     /// <summary>The descriptor for <paramref name="id"/> at <paramref name="severity"/>.</summary>
     public static DiagnosticDescriptor Get(string id, HeaderDiagnosticSeverity severity) =>
         s_cache.GetOrAdd((id, severity), static key => Create(key.Item1, key.Item2));
@@ -67,6 +79,16 @@ internal static class DiagnosticDescriptors
         if (id == InternalError)
         {
             return "IommuFd.Generator internal error";
+        }
+
+        if (id.StartsWith("IOMMUFD3", StringComparison.Ordinal))
+        {
+            return "C# code could not be emitted as the header describes";
+        }
+
+        if (s_frontEndTitles.Value.TryGetValue(id, out string? title))
+        {
+            return title;
         }
 
         char area = id.Length == "IOMMUFD0000".Length ? id[7] : '?';
