@@ -18,6 +18,15 @@ namespace IommuFd.CHeaders;
 public static class HeaderParser
 {
     /// <summary>
+    /// Test-only fault injection: called with the stage or declaration being processed, so tests can prove that an
+    /// exception anywhere becomes IOMMUFD0000 instead of escaping. AsyncLocal so parallel tests do not see each
+    /// other's hooks; null (a single field read per stage) in production.
+    /// </summary>
+    internal static readonly AsyncLocal<Action<string>?> FaultInjection = new();
+
+    internal static void Checkpoint(string what) => FaultInjection.Value?.Invoke(what);
+
+    /// <summary>
     /// Parses <paramref name="text"/>. Never throws: anything the front end cannot handle is a located diagnostic
     /// in <see cref="HeaderModel.Diagnostics"/>.
     /// </summary>
@@ -36,16 +45,21 @@ public static class HeaderParser
         Token current = default;
         try
         {
+            Checkpoint(stage);
             LexResult lex = Lexer.Lex(text, bag);
             stage = "preprocessing";
+            Checkpoint(stage);
             PreprocessResult pp = Preprocessor.Run(lex, bag);
             stage = "parsing";
+            Checkpoint(stage);
             ParseResult parse = Parser.Parse(pp.Code, bag, t => current = t);
             stage = "computing layouts";
+            Checkpoint(stage);
             var layout = new LayoutEngine(parse, bag);
             var symbols = new SymbolTable(pp.Macros, parse, layout);
             layout.SetContext(symbols);
             stage = "building the model";
+            Checkpoint(stage);
             return new ModelBuilder(path, includeName, bag, lex, pp, parse, layout, symbols, annotations ?? IoctlAnnotations.Empty).Build();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

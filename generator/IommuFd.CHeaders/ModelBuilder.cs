@@ -75,6 +75,7 @@ internal sealed class ModelBuilder
         try
         {
             System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
+            HeaderParser.Checkpoint(what);
             action();
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)

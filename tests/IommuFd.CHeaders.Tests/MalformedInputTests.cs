@@ -200,3 +200,53 @@ public class MalformedInputTests
         Assert.Equal(19999, en.Enumerator("E19999").Value); // evaluated in order, so no deep recursion
     }
 }
+
+/// <summary>An exception inside any stage becomes IOMMUFD0000 at a valid location; Parse itself never throws.</summary>
+public class InternalErrorTests
+{
+    [Theory]
+    [InlineData("lexing")]
+    [InlineData("preprocessing")]
+    [InlineData("parsing")]
+    [InlineData("computing layouts")]
+    [InlineData("building the model")]
+    public void Exception_in_a_stage_is_an_internal_error_diagnostic(string stage)
+    {
+        string text = Headers.Text("7.2", "iommufd.h");
+        HeaderParser.FaultInjection.Value = what => { if (what == stage) throw new InvalidOperationException("injected"); };
+        try
+        {
+            HeaderModel m = HeaderParser.Parse("x.h", "linux/iommufd.h", text, Headers.Annotations);
+            HeaderDiagnostic d = Assert.Single(m.Diagnostics, x => x.Id == "IOMMUFD0000");
+            Assert.Contains(stage, d.Message, StringComparison.Ordinal);
+            Assert.Contains("injected", d.Message, StringComparison.Ordinal);
+            Assert.InRange(d.Location.Line, 1, text.Count(c => c == '\n') + 1);
+            Assert.Equal("x.h", d.Location.Path);
+        }
+        finally
+        {
+            HeaderParser.FaultInjection.Value = null;
+        }
+    }
+
+    [Fact]
+    public void Exception_while_building_one_declaration_costs_only_that_declaration()
+    {
+        string text = Headers.Text("7.2", "iommufd.h");
+        HeaderParser.FaultInjection.Value = what => { if (what == "building struct iommu_hw_info") throw new InvalidOperationException("injected"); };
+        try
+        {
+            HeaderModel m = HeaderParser.Parse("x.h", "linux/iommufd.h", text, Headers.Annotations);
+            HeaderDiagnostic d = Assert.Single(m.Diagnostics, x => x.Id == "IOMMUFD0000");
+            int line = text.Substring(0, text.IndexOf("struct iommu_hw_info {", StringComparison.Ordinal)).Count(c => c == '\n') + 1;
+            Assert.Equal(line, d.Location.Line); // located at the declaration that failed
+            Assert.DoesNotContain(m.Structs, s => s.Name == "iommu_hw_info");
+            Assert.Equal(36, m.Structs.Count);
+            Assert.Equal(21, m.Ioctls.Count);
+        }
+        finally
+        {
+            HeaderParser.FaultInjection.Value = null;
+        }
+    }
+}
