@@ -87,5 +87,7 @@ public static class Program
         ("abi", AbiRuleChecks.Run),
         ("ioas", IoasChecks.Run),
         ("vfio", VfioCdevChecks.Run),
+        ("mock", MockDomainChecks.Run),
+        ("compat", CompatChecks.Run),
     ];
 }

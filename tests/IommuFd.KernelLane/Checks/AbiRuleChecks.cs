@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using IommuFd.Interop;
 using IommuFd.KernelLane.Harness;
 using IommuFd.KernelLane.Uapi;
@@ -31,38 +32,60 @@ internal static unsafe class AbiRuleChecks
         int FlagsOffset = -1, int ReservedOffset = -1, int ReservedWidth = 4, int OutFdOffset = -1,
         Errno UnknownFlag = EOPNOTSUPP);
 
-    // Sizes and minimums: reference §1.3 (7.2, x86-64) and the kernel's IOCTL_OP table; IOMMU_TEST_CMD: iommufd_test.h.
-    // Zeroed outcomes: id 0 never exists (ENOENT); MAP/COPY/MAP_FILE without READABLE|WRITEABLE are EINVAL before any
-    // lookup; type 0 is *_TYPE_DEFAULT, refused with EOPNOTSUPP; VFIO_IOAS op 0 is GET, ENODEV without a compat IOAS;
-    // OPTION 0/0 is RLIMIT_MODE SET 0 on an empty context (root): OK; CHANGE_PROCESS with no IOAS has nothing to move.
+    // Request numbers, sizes and minimum sizes come from the generated bindings (struct NativeSize/MinSize, the folded
+    // request constants); IOMMU_TEST_CMD from iommufd_test.h (Uapi/Selftest.cs). Zeroed outcomes: id 0 never exists
+    // (ENOENT); MAP/COPY/MAP_FILE without READABLE|WRITEABLE are EINVAL before any lookup; type 0 is *_TYPE_DEFAULT,
+    // refused with EOPNOTSUPP; VFIO_IOAS op 0 is GET, ENODEV without a compat IOAS; OPTION 0/0 is RLIMIT_MODE SET 0 on
+    // an empty context (root): OK; CHANGE_PROCESS with no IOAS has nothing to move: OK.
     private static readonly Row[] s_rows =
     [
-        new("IOMMU_DESTROY", Req.IOMMU_DESTROY, 8, 8, ENOENT),
-        new("IOMMU_IOAS_ALLOC", Req.IOMMU_IOAS_ALLOC, 12, 12, OK, FlagsOffset: 4),
-        new("IOMMU_IOAS_ALLOW_IOVAS", Req.IOMMU_IOAS_ALLOW_IOVAS, 24, 24, ENOENT, ReservedOffset: 12),
-        new("IOMMU_IOAS_COPY", Req.IOMMU_IOAS_COPY, 40, 40, EINVAL, FlagsOffset: 4),
-        new("IOMMU_IOAS_IOVA_RANGES", Req.IOMMU_IOAS_IOVA_RANGES, 32, 32, ENOENT, ReservedOffset: 12),
-        new("IOMMU_IOAS_MAP", Req.IOMMU_IOAS_MAP, 40, 40, EINVAL, FlagsOffset: 4, ReservedOffset: 12),
-        new("IOMMU_IOAS_UNMAP", Req.IOMMU_IOAS_UNMAP, 24, 24, ENOENT),
-        new("IOMMU_OPTION", Req.IOMMU_OPTION, 24, 24, OK, ReservedOffset: 10, ReservedWidth: 2),
-        new("IOMMU_VFIO_IOAS", Req.IOMMU_VFIO_IOAS, 12, 12, ENODEV, ReservedOffset: 10, ReservedWidth: 2),
+        new("IOMMU_DESTROY", iommufd.IOMMU_DESTROY, iommu_destroy.NativeSize, iommu_destroy.MinSize, ENOENT),
+        new("IOMMU_IOAS_ALLOC", iommufd.IOMMU_IOAS_ALLOC, iommu_ioas_alloc.NativeSize, iommu_ioas_alloc.MinSize, OK,
+            FlagsOffset: Off<iommu_ioas_alloc>("flags")),
+        new("IOMMU_IOAS_ALLOW_IOVAS", iommufd.IOMMU_IOAS_ALLOW_IOVAS, iommu_ioas_allow_iovas.NativeSize, iommu_ioas_allow_iovas.MinSize, ENOENT,
+            ReservedOffset: Off<iommu_ioas_allow_iovas>("__reserved")),
+        new("IOMMU_IOAS_COPY", iommufd.IOMMU_IOAS_COPY, iommu_ioas_copy.NativeSize, iommu_ioas_copy.MinSize, EINVAL,
+            FlagsOffset: Off<iommu_ioas_copy>("flags")),
+        new("IOMMU_IOAS_IOVA_RANGES", iommufd.IOMMU_IOAS_IOVA_RANGES, iommu_ioas_iova_ranges.NativeSize, iommu_ioas_iova_ranges.MinSize, ENOENT,
+            ReservedOffset: Off<iommu_ioas_iova_ranges>("__reserved")),
+        new("IOMMU_IOAS_MAP", iommufd.IOMMU_IOAS_MAP, iommu_ioas_map.NativeSize, iommu_ioas_map.MinSize, EINVAL,
+            FlagsOffset: Off<iommu_ioas_map>("flags"), ReservedOffset: Off<iommu_ioas_map>("__reserved")),
+        new("IOMMU_IOAS_UNMAP", iommufd.IOMMU_IOAS_UNMAP, iommu_ioas_unmap.NativeSize, iommu_ioas_unmap.MinSize, ENOENT),
+        new("IOMMU_OPTION", iommufd.IOMMU_OPTION, iommu_option.NativeSize, iommu_option.MinSize, OK,
+            ReservedOffset: Off<iommu_option>("__reserved"), ReservedWidth: 2),
+        new("IOMMU_VFIO_IOAS", iommufd.IOMMU_VFIO_IOAS, iommu_vfio_ioas.NativeSize, iommu_vfio_ioas.MinSize, ENODEV,
+            ReservedOffset: Off<iommu_vfio_ioas>("__reserved"), ReservedWidth: 2),
         // HWPT_ALLOC validates flags only after looking up dev_id and pt_id (hw_pagetable.c: the paging/nested
         // allocators check them), so with dev_id 0 an unknown flag still gives ENOENT; the device checks cover the
         // EOPNOTSUPP case with a real device.
-        new("IOMMU_HWPT_ALLOC", Req.IOMMU_HWPT_ALLOC, 48, 24, ENOENT, FlagsOffset: 4, ReservedOffset: 20, UnknownFlag: ENOENT),
-        new("IOMMU_GET_HW_INFO", Req.IOMMU_GET_HW_INFO, 40, 32, ENOENT, FlagsOffset: 4, ReservedOffset: 29, ReservedWidth: 1),
-        new("IOMMU_HWPT_SET_DIRTY_TRACKING", Req.IOMMU_HWPT_SET_DIRTY_TRACKING, 16, 16, ENOENT, FlagsOffset: 4),
-        new("IOMMU_HWPT_GET_DIRTY_BITMAP", Req.IOMMU_HWPT_GET_DIRTY_BITMAP, 48, 48, ENOENT, FlagsOffset: 8, ReservedOffset: 12),
-        new("IOMMU_HWPT_INVALIDATE", Req.IOMMU_HWPT_INVALIDATE, 32, 32, ENOENT, ReservedOffset: 28),
-        new("IOMMU_FAULT_QUEUE_ALLOC", Req.IOMMU_FAULT_QUEUE_ALLOC, 16, 16, OK, FlagsOffset: 4, OutFdOffset: 12),
-        new("IOMMU_IOAS_MAP_FILE", Req.IOMMU_IOAS_MAP_FILE, 40, 40, EINVAL, FlagsOffset: 4),
-        new("IOMMU_VIOMMU_ALLOC", Req.IOMMU_VIOMMU_ALLOC, 40, 24, EOPNOTSUPP, FlagsOffset: 4),
-        new("IOMMU_VDEVICE_ALLOC", Req.IOMMU_VDEVICE_ALLOC, 24, 24, ENOENT),
-        new("IOMMU_IOAS_CHANGE_PROCESS", Req.IOMMU_IOAS_CHANGE_PROCESS, 8, 8, OK, ReservedOffset: 4),
-        new("IOMMU_VEVENTQ_ALLOC", Req.IOMMU_VEVENTQ_ALLOC, 32, 28, EOPNOTSUPP, FlagsOffset: 4, ReservedOffset: 28),
-        new("IOMMU_HW_QUEUE_ALLOC", Req.IOMMU_HW_QUEUE_ALLOC, 40, 40, EOPNOTSUPP, FlagsOffset: 4),
-        new("IOMMU_TEST_CMD", Req.IOMMU_TEST_CMD, 72, 68, EOPNOTSUPP),
+        new("IOMMU_HWPT_ALLOC", iommufd.IOMMU_HWPT_ALLOC, iommu_hwpt_alloc.NativeSize, iommu_hwpt_alloc.MinSize, ENOENT,
+            FlagsOffset: Off<iommu_hwpt_alloc>("flags"), ReservedOffset: Off<iommu_hwpt_alloc>("__reserved"), UnknownFlag: ENOENT),
+        new("IOMMU_GET_HW_INFO", iommufd.IOMMU_GET_HW_INFO, iommu_hw_info.NativeSize, iommu_hw_info.MinSize, ENOENT,
+            FlagsOffset: Off<iommu_hw_info>("flags"), ReservedOffset: Off<iommu_hw_info>("__reserved"), ReservedWidth: 1),
+        new("IOMMU_HWPT_SET_DIRTY_TRACKING", iommufd.IOMMU_HWPT_SET_DIRTY_TRACKING, iommu_hwpt_set_dirty_tracking.NativeSize,
+            iommu_hwpt_set_dirty_tracking.MinSize, ENOENT, FlagsOffset: Off<iommu_hwpt_set_dirty_tracking>("flags")),
+        new("IOMMU_HWPT_GET_DIRTY_BITMAP", iommufd.IOMMU_HWPT_GET_DIRTY_BITMAP, iommu_hwpt_get_dirty_bitmap.NativeSize,
+            iommu_hwpt_get_dirty_bitmap.MinSize, ENOENT,
+            FlagsOffset: Off<iommu_hwpt_get_dirty_bitmap>("flags"), ReservedOffset: Off<iommu_hwpt_get_dirty_bitmap>("__reserved")),
+        new("IOMMU_HWPT_INVALIDATE", iommufd.IOMMU_HWPT_INVALIDATE, iommu_hwpt_invalidate.NativeSize, iommu_hwpt_invalidate.MinSize, ENOENT,
+            ReservedOffset: Off<iommu_hwpt_invalidate>("__reserved")),
+        new("IOMMU_FAULT_QUEUE_ALLOC", iommufd.IOMMU_FAULT_QUEUE_ALLOC, iommu_fault_alloc.NativeSize, iommu_fault_alloc.MinSize, OK,
+            FlagsOffset: Off<iommu_fault_alloc>("flags"), OutFdOffset: Off<iommu_fault_alloc>("out_fault_fd")),
+        new("IOMMU_IOAS_MAP_FILE", iommufd.IOMMU_IOAS_MAP_FILE, iommu_ioas_map_file.NativeSize, iommu_ioas_map_file.MinSize, EINVAL,
+            FlagsOffset: Off<iommu_ioas_map_file>("flags")),
+        new("IOMMU_VIOMMU_ALLOC", iommufd.IOMMU_VIOMMU_ALLOC, iommu_viommu_alloc.NativeSize, iommu_viommu_alloc.MinSize, EOPNOTSUPP,
+            FlagsOffset: Off<iommu_viommu_alloc>("flags")),
+        new("IOMMU_VDEVICE_ALLOC", iommufd.IOMMU_VDEVICE_ALLOC, iommu_vdevice_alloc.NativeSize, iommu_vdevice_alloc.MinSize, ENOENT),
+        new("IOMMU_IOAS_CHANGE_PROCESS", iommufd.IOMMU_IOAS_CHANGE_PROCESS, iommu_ioas_change_process.NativeSize,
+            iommu_ioas_change_process.MinSize, OK, ReservedOffset: Off<iommu_ioas_change_process>("__reserved")),
+        new("IOMMU_VEVENTQ_ALLOC", iommufd.IOMMU_VEVENTQ_ALLOC, iommu_veventq_alloc.NativeSize, iommu_veventq_alloc.MinSize, EOPNOTSUPP,
+            FlagsOffset: Off<iommu_veventq_alloc>("flags"), ReservedOffset: Off<iommu_veventq_alloc>("__reserved")),
+        new("IOMMU_HW_QUEUE_ALLOC", iommufd.IOMMU_HW_QUEUE_ALLOC, iommu_hw_queue_alloc.NativeSize, iommu_hw_queue_alloc.MinSize, EOPNOTSUPP,
+            FlagsOffset: Off<iommu_hw_queue_alloc>("flags")),
+        new("IOMMU_TEST_CMD", Selftest.IOMMU_TEST_CMD, Selftest.iommu_test_cmd.NativeSize, Selftest.IOMMU_TEST_CMD_MinSize, EOPNOTSUPP),
     ];
+
+    private static int Off<T>(string field) => (int)Marshal.OffsetOf<T>(field);
 
     /// <summary>Number of iommufd requests covered (the 7.2 table plus IOMMU_TEST_CMD).</summary>
     public static int RequestCount => s_rows.Length;
@@ -73,8 +96,8 @@ internal static unsafe class AbiRuleChecks
         byte* buf = stackalloc byte[128];
         foreach (Row row in s_rows)
         {
-            using Fd iommufd = Fd.Open("/dev/iommu");
-            IoctlFd fd = iommufd.Io;
+            using Fd ctx = Fd.Open("/dev/iommu");
+            IoctlFd fd = ctx.Io;
 
             log.Errno($"{row.Name}.min_minus_1", EINVAL, Send(row, fd, buf, out _, row.MinSize - 1), $"size={row.MinSize - 1}");
 
@@ -88,7 +111,7 @@ internal static unsafe class AbiRuleChecks
             log.Errno($"{row.Name}.tail_nonzero", E2BIG, nonzeroTail, $"size={row.Size + 1}, extra byte 0xff");
 
             // Page 0 is never mapped: the kernel's get_user of `size` faults.
-            log.Errno($"{row.Name}.bad_pointer", EFAULT, Sys.CallRaw(fd, row.Request, (void*)16));
+            log.Errno($"{row.Name}.bad_pointer", EFAULT, fd.Ioctl(row.Request, (void*)16));
 
             nuint iowr = (3u << 30) | ((nuint)row.Size << 16) | row.Request;
             log.Errno($"{row.Name}.wrong_encoding", ENOTTY, Send(row, fd, buf, out _, row.Size, request: iowr), $"request=0x{iowr:x}");
@@ -108,11 +131,11 @@ internal static unsafe class AbiRuleChecks
         }
 
         // Request numbers outside the table reach the VFIO compat handler, which answers ENOTTY (selftest cmd_fail).
-        using (Fd iommufd = Fd.Open("/dev/iommu"))
+        using (Fd ctx = Fd.Open("/dev/iommu"))
         {
-            iommu_destroy d = Sys.Sized<iommu_destroy>();
-            log.Errno("nr_0x7f.enotty", ENOTTY, Sys.Call(iommufd.Io, 0x3B7F, ref d));
-            log.Errno("nr_0x95.enotty", ENOTTY, Sys.Call(iommufd.Io, 0x3B95, ref d));
+            var d = new iommu_destroy { size = iommu_destroy.NativeSize };
+            log.Errno("nr_0x7f.enotty", ENOTTY, ctx.Io.Ioctl(0x3B7F, &d));
+            log.Errno("nr_0x95.enotty", ENOTTY, ctx.Io.Ioctl(0x3B95, &d));
         }
     }
 

@@ -46,14 +46,14 @@ internal sealed unsafe class EduDevice
     public static Errno Probe(IoctlFd device, out EduDevice? edu, out vfio_region_info config, out vfio_region_info bar0)
     {
         config = Sys.Sized<vfio_region_info>();
-        config.index = K.VFIO_PCI_CONFIG_REGION_INDEX;
+        config.index = vfio.VFIO_PCI_CONFIG_REGION_INDEX;
         bar0 = Sys.Sized<vfio_region_info>();
-        bar0.index = K.VFIO_PCI_BAR0_REGION_INDEX;
+        bar0.index = vfio.VFIO_PCI_BAR0_REGION_INDEX;
         edu = null;
-        Errno e = Sys.Call(device, Req.VFIO_DEVICE_GET_REGION_INFO, ref config);
+        Errno e = Ioctl.VFIO_DEVICE_GET_REGION_INFO(device, ref config);
         if (e == Errno.OK)
         {
-            e = Sys.Call(device, Req.VFIO_DEVICE_GET_REGION_INFO, ref bar0);
+            e = Ioctl.VFIO_DEVICE_GET_REGION_INFO(device, ref bar0);
         }
 
         if (e == Errno.OK)

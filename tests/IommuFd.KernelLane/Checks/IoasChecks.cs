@@ -17,8 +17,8 @@ namespace IommuFd.KernelLane.Checks;
 /// </remarks>
 internal static unsafe class IoasChecks
 {
-    private const uint RW = K.IOMMU_IOAS_MAP_READABLE | K.IOMMU_IOAS_MAP_WRITEABLE;
-    private const uint Fixed = K.IOMMU_IOAS_MAP_FIXED_IOVA;
+    private const uint RW = Flags.ReadWrite;
+    private const uint Fixed = Flags.FixedIova;
 
     public static void Run(CheckLog log)
     {
@@ -31,7 +31,7 @@ internal static unsafe class IoasChecks
         // IOVA_RANGES on a fresh IOAS: one range [0, U64_MAX], alignment 1. Capacity 0 → EMSGSIZE with the count.
         var r0 = Sys.Sized<iommu_ioas_iova_ranges>();
         r0.ioas_id = ioas;
-        Errno e = Sys.Call(fd, Req.IOMMU_IOAS_IOVA_RANGES, ref r0);
+        Errno e = Ioctl.IOMMU_IOAS_IOVA_RANGES(fd, ref r0);
         log.Outcome("iova_ranges.fresh.capacity_0", EMSGSIZE, "", e, "", $"num_iovas={r0.num_iovas}");
         log.Value("iova_ranges.fresh.capacity_0.count", 1u, r0.num_iovas);
         log.Text("iova_ranges.fresh", "OK num=1 [0x0-0xffffffffffffffff] align=0x1", Ranges(fd, ioas, 4));
@@ -59,7 +59,7 @@ internal static unsafe class IoasChecks
         mf.fd = memfd;
         mf.length = 0x10000;
         mf.flags = RW;
-        e = Sys.Call(fd, Req.IOMMU_IOAS_MAP_FILE, ref mf);
+        e = Ioctl.IOMMU_IOAS_MAP_FILE(fd, ref mf);
         log.Outcome("map_file.memfd", OK, "iova=0x20000", e, $"iova={Hex(mf.iova)}");
 
         // Overlapping fixed map.
@@ -97,16 +97,16 @@ internal static unsafe class IoasChecks
         log.Errno("allow_iovas.clear", OK, Allow(fd, ioas2));
 
         // OPTION.
-        e = Option(fd, K.IOMMU_OPTION_RLIMIT_MODE, K.IOMMU_OPTION_OP_GET, 0, 0, out ulong v);
+        e = Option(fd, Flags.RlimitMode, Flags.OpGet, 0, 0, out ulong v);
         log.Outcome("option.rlimit_mode.get", OK, "val64=0", e, $"val64={v}");
-        log.Errno("option.rlimit_mode.set_busy", EBUSY, Option(fd, K.IOMMU_OPTION_RLIMIT_MODE, K.IOMMU_OPTION_OP_SET, 0, 1, out _));
-        log.Errno("option.rlimit_mode.object_id", EOPNOTSUPP, Option(fd, K.IOMMU_OPTION_RLIMIT_MODE, K.IOMMU_OPTION_OP_GET, ioas, 0, out _));
-        e = Option(fd, K.IOMMU_OPTION_HUGE_PAGES, K.IOMMU_OPTION_OP_GET, ioas, 0, out v);
+        log.Errno("option.rlimit_mode.set_busy", EBUSY, Option(fd, Flags.RlimitMode, Flags.OpSet, 0, 1, out _));
+        log.Errno("option.rlimit_mode.object_id", EOPNOTSUPP, Option(fd, Flags.RlimitMode, Flags.OpGet, ioas, 0, out _));
+        e = Option(fd, Flags.HugePages, Flags.OpGet, ioas, 0, out v);
         log.Outcome("option.huge_pages.get", OK, "val64=1", e, $"val64={v}");
-        log.Errno("option.huge_pages.set_2", EINVAL, Option(fd, K.IOMMU_OPTION_HUGE_PAGES, K.IOMMU_OPTION_OP_SET, ioas, 2, out _));
-        log.Errno("option.huge_pages.object_0", ENOENT, Option(fd, K.IOMMU_OPTION_HUGE_PAGES, K.IOMMU_OPTION_OP_GET, 0, 0, out _));
-        log.Errno("option.unknown_option", EOPNOTSUPP, Option(fd, 99, K.IOMMU_OPTION_OP_GET, 0, 0, out _));
-        log.Errno("option.unknown_op", EOPNOTSUPP, Option(fd, K.IOMMU_OPTION_HUGE_PAGES, 7, ioas, 0, out _));
+        log.Errno("option.huge_pages.set_2", EINVAL, Option(fd, Flags.HugePages, Flags.OpSet, ioas, 2, out _));
+        log.Errno("option.huge_pages.object_0", ENOENT, Option(fd, Flags.HugePages, Flags.OpGet, 0, 0, out _));
+        log.Errno("option.unknown_option", EOPNOTSUPP, Option(fd, 99, Flags.OpGet, 0, 0, out _));
+        log.Errno("option.unknown_op", EOPNOTSUPP, Option(fd, Flags.HugePages, 7, ioas, 0, out _));
 
         // UNMAP all: the 1 MiB fixed area and the 64 KiB file area remain; then an empty IOAS unmaps 0 bytes, OK.
         e = Unmap(fd, ioas, 0, ulong.MaxValue, out unmapped);
@@ -128,7 +128,7 @@ internal static unsafe class IoasChecks
     public static uint Alloc(CheckLog log, IoctlFd fd, string name)
     {
         var a = Sys.Sized<iommu_ioas_alloc>();
-        Errno e = Sys.Call(fd, Req.IOMMU_IOAS_ALLOC, ref a);
+        Errno e = Ioctl.IOMMU_IOAS_ALLOC(fd, ref a);
         log.Errno(name, OK, e, $"ioas_id={a.out_ioas_id}");
         return e == OK ? a.out_ioas_id : throw new InvalidOperationException($"IOMMU_IOAS_ALLOC failed: {e}");
     }
@@ -141,7 +141,7 @@ internal static unsafe class IoasChecks
         m.length = (ulong)length;
         m.iova = iova;
         m.flags = flags;
-        Errno e = Sys.Call(fd, Req.IOMMU_IOAS_MAP, ref m);
+        Errno e = Ioctl.IOMMU_IOAS_MAP(fd, ref m);
         iova = m.iova;
         return e;
     }
@@ -152,7 +152,7 @@ internal static unsafe class IoasChecks
         u.ioas_id = ioas;
         u.iova = iova;
         u.length = length;
-        Errno e = Sys.Call(fd, Req.IOMMU_IOAS_UNMAP, ref u);
+        Errno e = Ioctl.IOMMU_IOAS_UNMAP(fd, ref u);
         unmapped = u.length;
         return e;
     }
@@ -161,7 +161,7 @@ internal static unsafe class IoasChecks
     {
         var d = Sys.Sized<iommu_destroy>();
         d.id = id;
-        return Sys.Call(fd, Req.IOMMU_DESTROY, ref d);
+        return Ioctl.IOMMU_DESTROY(fd, ref d);
     }
 
     public static Errno Option(IoctlFd fd, uint option, ushort op, uint objectId, ulong value, out ulong result)
@@ -171,7 +171,7 @@ internal static unsafe class IoasChecks
         o.op = op;
         o.object_id = objectId;
         o.val64 = value;
-        Errno e = Sys.Call(fd, Req.IOMMU_OPTION, ref o);
+        Errno e = Ioctl.IOMMU_OPTION(fd, ref o);
         result = o.val64;
         return e;
     }
@@ -184,7 +184,7 @@ internal static unsafe class IoasChecks
         r.ioas_id = ioas;
         r.num_iovas = capacity;
         r.allowed_iovas = (ulong)ranges;
-        Errno e = Sys.Call(fd, Req.IOMMU_IOAS_IOVA_RANGES, ref r);
+        Errno e = Ioctl.IOMMU_IOAS_IOVA_RANGES(fd, ref r);
         if (e != OK)
         {
             return Show(e) + $" num={r.num_iovas}";
@@ -208,7 +208,7 @@ internal static unsafe class IoasChecks
         c.length = length;
         c.dst_iova = dstIova;
         c.flags = Fixed | RW;
-        Errno e = Sys.Call(fd, Req.IOMMU_IOAS_COPY, ref c);
+        Errno e = Ioctl.IOMMU_IOAS_COPY(fd, ref c);
         outDst = c.dst_iova;
         return e;
     }
@@ -225,7 +225,7 @@ internal static unsafe class IoasChecks
         a.ioas_id = ioas;
         a.num_iovas = (uint)ranges.Length;
         a.allowed_iovas = (ulong)buf;
-        return Sys.Call(fd, Req.IOMMU_IOAS_ALLOW_IOVAS, ref a);
+        return Ioctl.IOMMU_IOAS_ALLOW_IOVAS(fd, ref a);
     }
 
     /// <summary>An address inside [base, base + 4 MiB) aligned to <paramref name="align"/> but not to twice that.</summary>

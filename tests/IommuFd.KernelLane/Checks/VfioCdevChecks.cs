@@ -18,8 +18,8 @@ namespace IommuFd.KernelLane.Checks;
 /// </remarks>
 internal static unsafe class VfioCdevChecks
 {
-    private const uint RW = K.IOMMU_IOAS_MAP_READABLE | K.IOMMU_IOAS_MAP_WRITEABLE;
-    private const uint Fixed = K.IOMMU_IOAS_MAP_FIXED_IOVA;
+    private const uint RW = Flags.ReadWrite;
+    private const uint Fixed = Flags.FixedIova;
     private const ulong IovaA = 0x100000, IovaB = 0x200000; // below the edu's 28-bit DMA mask
 
     public static string CdevPath() =>
@@ -35,7 +35,7 @@ internal static unsafe class VfioCdevChecks
 
         // Before a bind every device ioctl but BIND is refused.
         var info = Sys.Sized<vfio_device_info>();
-        log.Errno("get_info.before_bind", EINVAL, Sys.Call(d, Req.VFIO_DEVICE_GET_INFO, ref info));
+        log.Errno("get_info.before_bind", EINVAL, Ioctl.VFIO_DEVICE_GET_INFO(d, ref info));
 
         // BIND: argsz below the 16-byte minimum, a nonzero tail (7.2 copies with copy_struct_from_user), bad fds.
         log.Errno("bind.argsz_15", EINVAL, Bind(d, ctx.Value, 15, 0, out _));
@@ -54,7 +54,7 @@ internal static unsafe class VfioCdevChecks
         log.Errno("bind.again", EINVAL, Bind(d, ctx.Value, 24, 0, out _));
         log.Errno("destroy.device", EBUSY, IoasChecks.Destroy(fd, devid));
 
-        e = Sys.Call(d, Req.VFIO_DEVICE_GET_INFO, ref info);
+        e = Ioctl.VFIO_DEVICE_GET_INFO(d, ref info);
         log.Outcome("get_info", OK, "flags=0x3 num_regions=9 num_irqs=5", e,
             $"flags={Hex(info.flags)} num_regions={info.num_regions} num_irqs={info.num_irqs}");
         e = EduDevice.Probe(d, out EduDevice? edu, out vfio_region_info cfg, out vfio_region_info bar0);
@@ -93,22 +93,22 @@ internal static unsafe class VfioCdevChecks
         hw.dev_id = devid;
         hw.data_len = (uint)sizeof(iommu_hw_info_vtd);
         hw.data_uptr = (ulong)&vtd;
-        e = Sys.Call(fd, Req.IOMMU_GET_HW_INFO, ref hw);
+        e = Ioctl.IOMMU_GET_HW_INFO(fd, ref hw);
         log.Outcome("hw_info.vtd", OK, "out_data_type=1 data_len=24 vtd.flags=0x1 out_capabilities=0x8 out_max_pasid_log2=0", e,
             $"out_data_type={hw.out_data_type} data_len={hw.data_len} vtd.flags={Hex(vtd.flags)} out_capabilities={Hex(hw.out_capabilities)} out_max_pasid_log2={hw.out_max_pasid_log2}",
             $"cap_reg={Hex(vtd.cap_reg)} ecap_reg={Hex(vtd.ecap_reg)}");
         hw = Sys.Sized<iommu_hw_info>();
         hw.dev_id = devid;
-        e = Sys.Call(fd, Req.IOMMU_GET_HW_INFO, ref hw);
+        e = Ioctl.IOMMU_GET_HW_INFO(fd, ref hw);
         log.Outcome("hw_info.data_len_0", OK, "out_data_type=1 data_len=24", e, $"out_data_type={hw.out_data_type} data_len={hw.data_len}");
         hw = Sys.Sized<iommu_hw_info>();
         hw.dev_id = devid;
         hw.flags = 0x8000_0000;
-        log.Errno("hw_info.unknown_flag", EOPNOTSUPP, Sys.Call(fd, Req.IOMMU_GET_HW_INFO, ref hw));
+        log.Errno("hw_info.unknown_flag", EOPNOTSUPP, Ioctl.IOMMU_GET_HW_INFO(fd, ref hw));
 
         // HWPT_ALLOC on the emulated VT-d: no dirty tracking, no nesting; unknown flags and ids.
-        log.Errno("hwpt_alloc.dirty_tracking", EOPNOTSUPP, HwptAlloc(fd, devid, ioas, K.IOMMU_HWPT_ALLOC_DIRTY_TRACKING, out _));
-        log.Errno("hwpt_alloc.nest_parent", EOPNOTSUPP, HwptAlloc(fd, devid, ioas, K.IOMMU_HWPT_ALLOC_NEST_PARENT, out _));
+        log.Errno("hwpt_alloc.dirty_tracking", EOPNOTSUPP, HwptAlloc(fd, devid, ioas, Flags.DirtyTracking, out _));
+        log.Errno("hwpt_alloc.nest_parent", EOPNOTSUPP, HwptAlloc(fd, devid, ioas, Flags.NestParent, out _));
         log.Errno("hwpt_alloc.unknown_flag", EOPNOTSUPP, HwptAlloc(fd, devid, ioas, 0x8000_0000, out _));
         log.Errno("hwpt_alloc.pt_id_0", EINVAL, HwptAlloc(fd, devid, 0, 0, out _));
         log.Errno("hwpt_alloc.dev_id_unknown", ENOENT, HwptAlloc(fd, 0x7fff_0000, ioas, 0, out _));
@@ -178,15 +178,16 @@ internal static unsafe class VfioCdevChecks
         bind->argsz = argsz;
         bind->iommufd = iommufd;
         buf[sizeof(vfio_device_bind_iommufd)] = tail;
-        Errno e = Sys.CallRaw(d, Req.VFIO_DEVICE_BIND_IOMMUFD, buf);
+        Errno e = Ioctl.VFIO_DEVICE_BIND_IOMMUFD(d, bind);
         devid = bind->out_devid;
         return e;
     }
 
     public static Errno Attach(IoctlFd d, uint ptId, uint argsz, uint flags, out uint outPtId)
     {
+        // The pointer overload: the caller's argsz is part of what is being checked.
         var at = new vfio_device_attach_iommufd_pt { argsz = argsz, flags = flags, pt_id = ptId };
-        Errno e = Sys.Call(d, Req.VFIO_DEVICE_ATTACH_IOMMUFD_PT, ref at);
+        Errno e = Ioctl.VFIO_DEVICE_ATTACH_IOMMUFD_PT(d, &at);
         outPtId = at.pt_id;
         return e;
     }
@@ -194,7 +195,7 @@ internal static unsafe class VfioCdevChecks
     public static Errno Detach(IoctlFd d)
     {
         var dt = Sys.Sized<vfio_device_detach_iommufd_pt>();
-        return Sys.Call(d, Req.VFIO_DEVICE_DETACH_IOMMUFD_PT, ref dt);
+        return Ioctl.VFIO_DEVICE_DETACH_IOMMUFD_PT(d, ref dt);
     }
 
     public static Errno HwptAlloc(IoctlFd fd, uint devId, uint ptId, uint flags, out uint hwpt)
@@ -203,7 +204,7 @@ internal static unsafe class VfioCdevChecks
         h.dev_id = devId;
         h.pt_id = ptId;
         h.flags = flags;
-        Errno e = Sys.Call(fd, Req.IOMMU_HWPT_ALLOC, ref h);
+        Errno e = Ioctl.IOMMU_HWPT_ALLOC(fd, ref h);
         hwpt = h.out_hwpt_id;
         return e;
     }
