@@ -35,7 +35,21 @@ public static class HeaderParser
     /// <param name="text">Header content.</param>
     /// <param name="annotations">The ioctl annotation file (argument structs and minimum sizes), if any.</param>
     /// <returns>The header model.</returns>
-    public static HeaderModel Parse(string path, string includeName, string text, IoctlAnnotations? annotations = null)
+    public static HeaderModel Parse(string path, string includeName, string text, IoctlAnnotations? annotations = null) =>
+        Parse(path, includeName, text, annotations, Array.Empty<HeaderModel>());
+
+    /// <summary>
+    /// Parses <paramref name="text"/> with the models of headers it includes: their structs can be embedded by value
+    /// and their constants, enumerators and ioctl numbers used in expressions (the front end never reads included
+    /// files itself). Never throws.
+    /// </summary>
+    /// <param name="path">Path of the header, used in every location.</param>
+    /// <param name="includeName">The name C code includes it by, e.g. <c>linux/vfio.h</c>.</param>
+    /// <param name="text">Header content.</param>
+    /// <param name="annotations">The ioctl annotation file, if any.</param>
+    /// <param name="dependencies">Models of included headers, e.g. the <c>linux/iommufd.h</c> model.</param>
+    /// <returns>The header model.</returns>
+    public static HeaderModel Parse(string path, string includeName, string text, IoctlAnnotations? annotations, IReadOnlyList<HeaderModel> dependencies)
     {
         path ??= string.Empty;
         includeName ??= string.Empty;
@@ -55,8 +69,8 @@ public static class HeaderParser
             ParseResult parse = Parser.Parse(pp.Code, bag, t => current = t);
             stage = "computing layouts";
             Checkpoint(stage);
-            var layout = new LayoutEngine(parse, bag);
-            var symbols = new SymbolTable(pp.Macros, parse, layout);
+            var layout = new LayoutEngine(parse, bag, dependencies);
+            var symbols = new SymbolTable(pp.Macros, parse, layout, dependencies);
             layout.SetContext(symbols);
             stage = "building the model";
             Checkpoint(stage);

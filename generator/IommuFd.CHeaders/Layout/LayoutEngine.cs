@@ -47,9 +47,21 @@ internal sealed class LayoutEngine
     private readonly DiagnosticBag _diagnostics;
     private IEvaluationContext? _context;
 
-    public LayoutEngine(ParseResult parse, DiagnosticBag diagnostics)
+    private readonly Dictionary<string, StructModel> _external = new(StringComparer.Ordinal);
+
+    public LayoutEngine(ParseResult parse, DiagnosticBag diagnostics, IEnumerable<HeaderModel>? dependencies = null)
     {
         _diagnostics = diagnostics;
+
+        // Structs of headers this one includes (e.g. vfio.h embedding an iommufd.h struct): already laid out.
+        foreach (StructModel s in dependencies?.SelectMany(d => d.Structs) ?? Enumerable.Empty<StructModel>())
+        {
+            if (!_external.ContainsKey(s.Name))
+            {
+                _external.Add(s.Name, s);
+            }
+        }
+
         foreach (AggregateSyntax a in parse.Aggregates)
         {
             if (a.Name is not null && !_byTag.ContainsKey(a.Name))
@@ -76,7 +88,7 @@ internal sealed class LayoutEngine
 
         if (!_byTag.TryGetValue(tag, out AggregateSyntax? agg))
         {
-            return null;
+            return _external.TryGetValue(tag, out StructModel? ext) ? new LayoutResult(ext.Size, ext.Alignment, ext.Fields.ToList()) : null;
         }
 
         if (!_busy.Add(tag))

@@ -20,10 +20,32 @@ internal sealed class SymbolTable : IEvaluationContext
     private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
     private readonly LayoutEngine _layout;
 
-    public SymbolTable(Dictionary<string, MacroDefinition> macros, ParseResult parse, LayoutEngine layout)
+    private readonly Dictionary<string, CValue> _external = new(StringComparer.Ordinal);
+
+    public SymbolTable(Dictionary<string, MacroDefinition> macros, ParseResult parse, LayoutEngine layout, IEnumerable<HeaderModel>? dependencies = null)
     {
         _macros = macros;
         _layout = layout;
+
+        // Integer constants and enumerators of headers this one includes, already folded.
+        foreach (HeaderModel d in dependencies ?? Enumerable.Empty<HeaderModel>())
+        {
+            foreach (ConstantModel c in d.Constants.Where(c => c.Type != ConstantType.String))
+            {
+                _external[c.Name] = CValue.Make(c.Value, c.Type);
+            }
+
+            foreach (IoctlModel i in d.Ioctls)
+            {
+                _external[i.Name] = CValue.Make((long)i.Number, ConstantType.UInt);
+            }
+
+            foreach (EnumeratorModel e in d.Enums.SelectMany(e => e.Enumerators))
+            {
+                _external[e.Name] = CValue.Make(e.Value, e.Value is >= int.MinValue and <= int.MaxValue ? ConstantType.Int : ConstantType.Long);
+            }
+        }
+
         foreach (EnumSyntax e in parse.Enums)
         {
             for (int i = 0; i < e.Enumerators.Count; i++)
@@ -50,7 +72,7 @@ internal sealed class SymbolTable : IEvaluationContext
         bool isMacro = _macros.ContainsKey(name.Text);
         if (!isMacro && !_enumerators.ContainsKey(name.Text))
         {
-            return false;
+            return _external.TryGetValue(name.Text, out value);
         }
 
         // The preprocessor replaces macros before the compiler sees enumerators, so a macro wins a name clash.
