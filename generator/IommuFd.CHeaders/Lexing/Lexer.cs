@@ -243,7 +243,7 @@ internal static class Lexer
 
     /// <summary>
     /// Joins tokens as written, with one space wherever the source had whitespace, comments or a line splice
-    /// between them: so a continued <c>#define</c> reads as one line.
+    /// between them, so a continued <c>#define</c> reads as one line and <c>(';')</c> keeps its spelling.
     /// </summary>
     public static string Join(IReadOnlyList<Token> tokens)
     {

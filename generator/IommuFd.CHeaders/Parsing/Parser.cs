@@ -377,14 +377,10 @@ internal sealed class Parser
             {
                 if (first.IsIdentifier)
                 {
-                    Token declarator = PeekAt(0);
-                    string declName = declarator.IsIdentifier ? declarator.Text : first.Text;
-                    if (words.Count == 0 && PeekAt(1).IsIdentifier)
-                    {
-                        declName = PeekAt(1).Text;
-                    }
-
-                    _diagnostics.Report(DiagnosticCatalog.UnknownType, Loc(first), words.Count > 0 ? string.Join(" ", words) : first.Text, declName);
+                    // "foo_t x;": name the type and, if visible, the member it was meant for.
+                    string typeName = words.Count > 0 ? string.Join(" ", words) : first.Text;
+                    string member = words.Count == 0 && PeekAt(1).IsIdentifier ? PeekAt(1).Text : (Peek.IsIdentifier ? Peek.Text : "?");
+                    _diagnostics.Report(DiagnosticCatalog.UnknownType, Loc(first), typeName, member);
                     throw new ParseException(first);
                 }
 

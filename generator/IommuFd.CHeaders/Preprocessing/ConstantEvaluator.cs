@@ -378,9 +378,6 @@ internal sealed class ConstantEvaluator
         throw new EvalException($"operator '{op.Text}' is not supported in constant expressions", op);
     }
 
-    // int, unsigned int, long and unsigned long are already promoted; narrower types never reach the evaluator.
-    private static ConstantType Promote(ConstantType t) => t;
-
     private CValue Unary(int depth)
     {
         Guard(depth);
@@ -402,14 +399,14 @@ internal sealed class ConstantEvaluator
                 {
                     _pos++;
                     CValue v = Unary(depth + 1);
-                    return CValue.Make(unchecked(-v.Bits), Promote(v.Type));
+                    return CValue.Make(unchecked(-v.Bits), v.Type); // operands are int or wider: already promoted
                 }
 
                 case "~":
                 {
                     _pos++;
                     CValue v = Unary(depth + 1);
-                    return CValue.Make(~v.Bits, Promote(v.Type));
+                    return CValue.Make(~v.Bits, v.Type);
                 }
 
                 case "!":
