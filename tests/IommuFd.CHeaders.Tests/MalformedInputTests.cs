@@ -1,4 +1,5 @@
 using System.Text;
+using Xunit.Abstractions;
 using IommuFd.CHeaders.Model;
 
 namespace IommuFd.CHeaders.Tests;
@@ -9,8 +10,12 @@ namespace IommuFd.CHeaders.Tests;
 /// </summary>
 public class MalformedInputTests
 {
-    /// <summary>Fixed so failures reproduce; printed in every failure message.</summary>
-    private const int Seed = 20261121;
+    /// <summary>Fixed so failures reproduce (IOMMUFD_TEST_SEED overrides it); printed by every seeded test.</summary>
+    private static readonly int Seed = int.TryParse(Environment.GetEnvironmentVariable("IOMMUFD_TEST_SEED"), out int s) ? s : 20261121;
+
+    private readonly ITestOutputHelper _output;
+
+    public MalformedInputTests(ITestOutputHelper output) => _output = output;
 
     private static HeaderModel ParseChecked(string text, string context)
     {
@@ -76,6 +81,7 @@ public class MalformedInputTests
     [Fact]
     public void Random_mutations_of_header_windows_never_throw()
     {
+        _output.WriteLine($"seed {Seed} (set IOMMUFD_TEST_SEED to change)");
         var rng = new Random(Seed);
         string[] texts = Headers.AllHeaders().Select(h => Headers.Text((string)h[0], (string)h[1])).ToArray();
         const string Alphabet = "{}();#*/\\\n\"'[],=<>|&~-+_ \tU0x9aZ";
@@ -105,6 +111,7 @@ public class MalformedInputTests
     [Fact]
     public void Arbitrary_bytes_never_throw()
     {
+        _output.WriteLine($"seed {Seed} (set IOMMUFD_TEST_SEED to change)");
         var rng = new Random(Seed);
         for (int n = 0; n < 200; n++)
         {
