@@ -32,6 +32,7 @@ public class LayoutOracleTests
         new object[] { "constant", "constant VFIO_PCI_DEVID_NOT_OWNED" },
         new object[] { "constant type", "type of constant VFIO_REGION_TYPE_PCI_VENDOR_TYPE is unsigned int" },
         new object[] { "ioctl", "ioctl IOMMU_IOAS_CHANGE_PROCESS" },
+        new object[] { "min size", "min size IOMMU_HWPT_ALLOC (offsetofend iommu_hwpt_alloc.__reserved)" },
     };
 
     [Theory]
@@ -55,6 +56,7 @@ public class LayoutOracleTests
                 break;
             case "constant": vfio = vfio with { Constants = vfio.Constants.Select(c => c.Name == "VFIO_PCI_DEVID_NOT_OWNED" ? c with { Value = 0xFFFFFFFF } : c).ToEquatableArray() }; break;
             case "constant type": vfio = vfio with { Constants = vfio.Constants.Select(c => c.Name == "VFIO_REGION_TYPE_PCI_VENDOR_TYPE" ? c with { Type = ConstantType.UInt } : c).ToEquatableArray() }; break;
+            case "min size": iommufd = iommufd with { Ioctls = iommufd.Ioctls.Select(i => i.Name == "IOMMU_HWPT_ALLOC" ? i with { MinSize = 48 } : i).ToEquatableArray() }; break;
             case "ioctl": iommufd = iommufd with { Ioctls = iommufd.Ioctls.Select(i => i.Name == "IOMMU_IOAS_CHANGE_PROCESS" ? i with { Number = i.Number | (8UL << 16) } : i).ToEquatableArray() }; break;
         }
 
@@ -107,6 +109,10 @@ public class LayoutOracleTests
             foreach (IoctlModel i in m.Ioctls)
             {
                 Need($"((unsigned long)({i.Name})) == 0x{i.Number:X}UL");
+                if (i.MinSize is not null)
+                {
+                    Need($"sizeof(((struct {i.ArgumentStruct} *)0)->{i.MinSizeField}) == {i.MinSize}");
+                }
             }
         }
 

@@ -9,7 +9,7 @@
 //   constant       value and C type (int / unsigned int / long / unsigned long); strings by sizeof only, because C
 //                  has no constant expression that compares string contents
 //   enumerator     value
-//   ioctl          folded request number
+//   ioctl          folded request number; MinSize as offsetofend of MinSizeField in the argument struct
 // Each assert's message names the fact ("offsetof iommu_hw_info.in_data_type"), so a gcc error points at the
 // exact model entry that is wrong. Compile with CompilerArguments(includeDir) (gcc -fsyntax-only …  -x c -).
 using System.Globalization;
@@ -70,6 +70,11 @@ public static class LayoutOracleWriter
             foreach (IoctlModel i in m.Ioctls)
             {
                 Assert(sb, $"((unsigned long)({i.Name})) == 0x{i.Number.ToString("X", CultureInfo.InvariantCulture)}UL", $"ioctl {i.Name}");
+                if (i.MinSize is int min && i.MinSizeField is { } field && i.ArgumentStruct is { } arg)
+                {
+                    string type = (unions.Contains(arg) ? "union " : "struct ") + arg;
+                    Assert(sb, $"__builtin_offsetof({type}, {field}) + sizeof((({type} *)0)->{field}) == {min}", $"min size {i.Name} (offsetofend {arg}.{field})");
+                }
             }
         }
 
