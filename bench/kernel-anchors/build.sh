@@ -8,6 +8,7 @@
 #  * from drivers/iommu/iommufd: double_span.h, and functions cut verbatim out of pages.c (struct pfn_batch, batch_*,
 #    temp_kmalloc, interval_tree_double_span_iter_*) and io_pagetable.c (__alloc_iova_check_*, iopt_alloc_iova);
 #  * harness.c (ours): loops over the same operation sequences the C# benchmarks run, one P/Invoke per batch.
+# CONFIG_TRANSPARENT_HUGEPAGE is defined, as on distro kernels (iopt_alloc_iova caps alignment at HPAGE_SIZE).
 # Kernel files are extracted from the .deb into the cache folder, never into the repository. shim/ holds the few
 # kernel-environment definitions those files need (ours, see shim/kshim.h).
 set -euo pipefail
@@ -76,7 +77,7 @@ for fn in batch_add_pfn_num iopt_alloc_iova interval_tree_double_span_iter_next;
 done
 
 cflags=(-O2 -fPIC -std=gnu11 -fno-strict-aliasing -Wall -Wno-unused-function
-    -DCONFIG_INTERVAL_TREE_SPAN_ITER -I"$here/shim" -I"$src/include" -I"$src/drivers/iommu/iommufd" -I"$out/gen"
+    -DCONFIG_INTERVAL_TREE_SPAN_ITER -DCONFIG_TRANSPARENT_HUGEPAGE -I"$here/shim" -I"$src/include" -I"$src/drivers/iommu/iommufd" -I"$out/gen"
     -include "$here/shim/kshim.h")
 gcc "${cflags[@]}" -shared -o "$out/libkernel_anchors.so.tmp" \
     "$src/lib/rbtree.c" "$src/lib/interval_tree.c" "$here/harness.c"

@@ -16,6 +16,7 @@
 // return the same buffer twice on Dispose).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace IommuFd.Unsafe;
 
@@ -183,7 +184,28 @@ public struct PfnBatch : IDisposable
     /// <param name="pfn">The page frame number.</param>
     /// <returns>False when the batch is full (or holds MMIO).</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public bool TryAdd(ulong pfn) => TryAdd(pfn, 1, PfnBatchKind.CpuMemory);
+    public bool TryAdd(ulong pfn)
+    {
+        // Why a separate inlined fast path: pinning feeds PFNs one at a time, and nearly every one either extends the
+        // last run (THP, contiguous folios) or starts a new one. Inlining just the "extends" test into the caller's
+        // loop keeps the batch's fields in registers there, like gcc does for the static batch_add_pfn; everything
+        // else (kind switch, new run, full) takes the out-of-line general path.
+        int end = _end;
+        byte[]? storage = _storage;
+        if (end != 0 && _kind == PfnBatchKind.CpuMemory && storage is not null)
+        {
+            ref byte b = ref MemoryMarshal.GetArrayDataReference(storage);
+            ulong lastFirst = RtUnsafe.As<byte, ulong>(ref RtUnsafe.Add(ref b, (nint)(end - 1) * sizeof(ulong)));
+            ref uint lastCount = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)_arraySize * sizeof(ulong) + (nint)(end - 1) * sizeof(uint)));
+            if (pfn == lastFirst + lastCount && lastCount != uint.MaxValue)
+            {
+                lastCount++;
+                _totalPfns++;
+                return true;
+            }
+        }
+        return TryAdd(pfn, 1, PfnBatchKind.CpuMemory);
+    }
 
     /// <summary>
     /// Adds <paramref name="count"/> contiguous PFNs starting at <paramref name="pfn"/> in one step
@@ -195,6 +217,7 @@ public struct PfnBatch : IDisposable
     /// <param name="count">The number of PFNs; at least 1.</param>
     /// <param name="kind">The memory kind.</param>
     /// <returns>False when nothing was added (full, or another kind is held).</returns>
+    [MethodImpl(MethodImplOptions.NoInlining)]
     public bool TryAdd(ulong pfn, uint count, PfnBatchKind kind)
     {
         int end = _end;
@@ -228,6 +251,80 @@ public struct PfnBatch : IDisposable
             return true;
         }
         return false;
+    }
+
+    /// <summary>
+    /// Adds CPU-memory PFNs in order until the batch is full (batch_from_pages: one batch_add_pfn per page), merging
+    /// contiguous ones into runs exactly as <see cref="TryAdd(ulong)"/> would.
+    /// </summary>
+    /// <param name="pfns">The PFNs, in order.</param>
+    /// <returns>How many PFNs were added (a prefix of <paramref name="pfns"/>); fewer than its length means full.</returns>
+    public int AddPfns(ReadOnlySpan<ulong> pfns)
+    {
+        if (_storage is null)
+            ThrowHelper.ThrowInvalidOperationException_NotInitialized();
+        int end = _end;
+        if (_kind != PfnBatchKind.CpuMemory)
+        {
+            if (end != 0)
+                return 0; // one kind per batch
+            _kind = PfnBatchKind.CpuMemory;
+        }
+        // Why a bulk loop: the batch state (run count, tail run's next PFN and length) lives in locals, so the common
+        // "extends the tail run" step is a compare and two register increments; storage is written only when a run
+        // ends. A per-PFN call on a struct whose address escapes would reload and store every field each time.
+        ref byte b = ref MemoryMarshal.GetArrayDataReference(_storage);
+        ref ulong firsts = ref RtUnsafe.As<byte, ulong>(ref b);
+        ref uint counts = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)_arraySize * sizeof(ulong)));
+        int capacity = _arraySize;
+        uint count = 0;
+        ulong next = 0;
+        if (end != 0)
+        {
+            count = RtUnsafe.Add(ref counts, end - 1);
+            next = RtUnsafe.Add(ref firsts, end - 1) + count;
+        }
+        int i = 0;
+        for (; i < pfns.Length; i++)
+        {
+            ulong pfn = pfns[i];
+            if (pfn == next && end != 0 && count != uint.MaxValue)
+            {
+                count++;
+                next++;
+                // Why vectors: contiguous memory (THP, hugetlbfs, memfd folios) arrives as long streaks of
+                // consecutive PFNs. Once in a streak, compare four PFNs at a time against next + {0, 1, 2, 3}; a
+                // mismatch (or the uint run cap) drops back to the scalar step, so results are identical.
+                if (Vector256.IsHardwareAccelerated)
+                {
+                    Vector256<ulong> step = Vector256.Create(0UL, 1UL, 2UL, 3UL);
+                    ref ulong src = ref MemoryMarshal.GetReference(pfns);
+                    while (i + 1 + Vector256<ulong>.Count <= pfns.Length && count <= uint.MaxValue - (uint)Vector256<ulong>.Count)
+                    {
+                        Vector256<ulong> v = Vector256.LoadUnsafe(ref src, (nuint)(i + 1));
+                        if (v != Vector256.Create(next) + step)
+                            break;
+                        i += Vector256<ulong>.Count;
+                        next += (ulong)Vector256<ulong>.Count;
+                        count += (uint)Vector256<ulong>.Count;
+                    }
+                }
+                continue;
+            }
+            if (end == capacity)
+                break; // full: this PFN would need a new run
+            if (end != 0)
+                RtUnsafe.Add(ref counts, end - 1) = count; // close the tail run
+            RtUnsafe.Add(ref firsts, end) = pfn;
+            end++;
+            count = 1;
+            next = pfn + 1;
+        }
+        if (end != 0)
+            RtUnsafe.Add(ref counts, end - 1) = count;
+        _end = end;
+        _totalPfns += (ulong)i;
+        return i;
     }
 
     /// <summary>Removes <paramref name="count"/> PFNs from the end of the last run (batch_remove_pfn_num).</summary>

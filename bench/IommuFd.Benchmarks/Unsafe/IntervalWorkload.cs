@@ -1,0 +1,96 @@
+namespace IommuFd.Benchmarks.Unsafe;
+
+/// <summary>
+/// One seeded iommufd-like layout shared by every implementation: N disjoint areas of 1–16 pages (inclusive lasts)
+/// separated by gaps of 0 (adjacent), 1, 2–4 or 8–32 pages, inserted in random order; plus the query, span-window,
+/// churn and allocation-request sequences. Generated once per N into native memory.
+/// </summary>
+internal sealed class IntervalWorkload : IDisposable
+{
+    public const int Queries = 4096;
+    public const int SpanWindows = 1024;
+    public const int Churn = 4096;
+    public const int Allocations = 256;
+    private const ulong Page = 4096;
+
+    public IntervalWorkload(int n, int seed = 42)
+    {
+        var rng = new Random(seed);
+        N = n;
+        Starts = new NativeArray<ulong>(n);
+        Lasts = new NativeArray<ulong>(n);
+        Order = new NativeArray<uint>(n);
+        ChurnOrder = new NativeArray<uint>(Churn);
+        QueryStarts = new NativeArray<ulong>(Queries);
+        QueryLasts = new NativeArray<ulong>(Queries);
+        SpanFirsts = new NativeArray<ulong>(SpanWindows);
+        SpanLasts = new NativeArray<ulong>(SpanWindows);
+        AllocAddrs = new NativeArray<ulong>(Allocations);
+        AllocLengths = new NativeArray<ulong>(Allocations);
+
+        ulong pos = 1UL << 20;
+        for (int i = 0; i < n; i++)
+        {
+            int g = rng.Next(100);
+            ulong gapPages = g < 60 ? 0 : g < 90 ? 1 : g < 98 ? (ulong)rng.Next(2, 5) : (ulong)rng.Next(8, 33);
+            pos += gapPages * Page;
+            ulong pages = (ulong)rng.Next(1, 17);
+            Starts.Span[i] = pos;
+            Lasts.Span[i] = pos + pages * Page - 1;
+            pos += pages * Page;
+        }
+        ulong end = pos;
+        Span<uint> order = Order.Span;
+        for (int i = 0; i < n; i++)
+            order[i] = (uint)i;
+        rng.Shuffle(order);
+        for (int i = 0; i < Churn; i++)
+            ChurnOrder.Span[i] = (uint)rng.Next(n);
+        ulong first = 1UL << 20;
+        ulong avg = (end - first) / (ulong)n; // average area + gap
+        for (int i = 0; i < Queries; i++)
+        {
+            ulong s = first + (ulong)rng.NextInt64((long)(end - first));
+            QueryStarts.Span[i] = s;
+            QueryLasts.Span[i] = s + (ulong)rng.NextInt64((long)(3 * avg));
+        }
+        for (int i = 0; i < SpanWindows; i++)
+        {
+            ulong s = first + (ulong)rng.NextInt64((long)(end - first));
+            SpanFirsts.Span[i] = s;
+            SpanLasts.Span[i] = s + 16 * avg;
+        }
+        for (int i = 0; i < Allocations; i++)
+        {
+            ulong pages = (ulong)rng.Next(1, 9);
+            AllocLengths.Span[i] = pages * Page;
+            AllocAddrs.Span[i] = 0x7f00_0000_0000UL + (ulong)rng.Next(1 << 20) * Page; // user VA: page aligned
+        }
+    }
+
+    public int N { get; }
+    public NativeArray<ulong> Starts { get; }
+    public NativeArray<ulong> Lasts { get; }
+    public NativeArray<uint> Order { get; }
+    public NativeArray<uint> ChurnOrder { get; }
+    public NativeArray<ulong> QueryStarts { get; }
+    public NativeArray<ulong> QueryLasts { get; }
+    public NativeArray<ulong> SpanFirsts { get; }
+    public NativeArray<ulong> SpanLasts { get; }
+    public NativeArray<ulong> AllocAddrs { get; }
+    public NativeArray<ulong> AllocLengths { get; }
+
+    public void Dispose()
+    {
+        Starts.Dispose();
+        Lasts.Dispose();
+        Order.Dispose();
+        ChurnOrder.Dispose();
+        QueryStarts.Dispose();
+        QueryLasts.Dispose();
+        SpanFirsts.Dispose();
+        SpanLasts.Dispose();
+        AllocAddrs.Dispose();
+        AllocLengths.Dispose();
+    }
+}
