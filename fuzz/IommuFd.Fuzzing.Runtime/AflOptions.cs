@@ -26,6 +26,9 @@ public sealed record AflOptions
     /// <summary><c>IOMMUFD_FUZZ_DEBUG=1</c>: protocol trace and exceptions on stderr (afl shows it with AFL_DEBUG_CHILD=1).</summary>
     public const string DebugVariable = "IOMMUFD_FUZZ_DEBUG";
 
+    /// <summary><c>IOMMUFD_FUZZ_STATS</c>: a file the fork server rewrites about once a second with <c>execs N</c> (progress for scripts; afl++ 4.04c does not update fuzzer_stats under AFL_NO_UI).</summary>
+    public const string StatsVariable = "IOMMUFD_FUZZ_STATS";
+
     /// <summary>Fork-server mode.</summary>
     public AflMode Mode { get; init; } = AflMode.InProcess;
 
@@ -46,6 +49,9 @@ public sealed record AflOptions
 
     /// <summary>Writes a protocol trace and every exception to stderr.</summary>
     public bool Debug { get; init; }
+
+    /// <summary>Progress file (see <see cref="StatsVariable"/>); null for none.</summary>
+    public string? StatsFile { get; init; }
 
     /// <summary>The test-case file when afl runs the target with <c>@@</c> or <c>-f</c>; null means stdin or shm.</summary>
     public string? InputFile { get; init; }
@@ -80,6 +86,7 @@ public sealed record AflOptions
                 ? dir
                 : Environment.GetEnvironmentVariable(AflProtocol.OutDirVariable),
             Debug = Environment.GetEnvironmentVariable(DebugVariable) == "1",
+            StatsFile = Environment.GetEnvironmentVariable(StatsVariable) is { Length: > 0 } stats ? stats : null,
             InputFile = inputFile,
         };
     }

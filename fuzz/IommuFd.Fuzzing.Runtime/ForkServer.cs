@@ -23,7 +23,9 @@ internal static unsafe class ForkServer
         }
 
         using var executor = new Executor(action, options, armWatchdog: true, recordLastInput: true);
-        Loop(executor, source!, AflProtocol.ControlFd, AflProtocol.StatusFd, (uint)Environment.ProcessId, handshake.PendingRequest);
+        var progress = new ProgressFile(options.StatsFile);
+        Loop(executor, source!, AflProtocol.ControlFd, AflProtocol.StatusFd, (uint)Environment.ProcessId, handshake.PendingRequest, progress);
+        progress.Write();
         return 0;
     }
 
@@ -110,7 +112,7 @@ internal static unsafe class ForkServer
     /// The per-execution exchange: read a request (a u32: 1 if afl killed the previous child), report a pid, run,
     /// report the wait status. Ends when afl closes the control pipe.
     /// </summary>
-    internal static void Loop(Executor executor, TestCaseSource source, int controlFd, int statusFd, uint pid, uint? pending)
+    internal static void Loop(Executor executor, TestCaseSource source, int controlFd, int statusFd, uint pid, uint? pending, ProgressFile progress)
     {
         while (true)
         {
@@ -130,6 +132,8 @@ internal static unsafe class ForkServer
             {
                 return;
             }
+
+            progress.Count();
         }
     }
 

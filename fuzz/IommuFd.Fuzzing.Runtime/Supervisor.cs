@@ -36,6 +36,7 @@ internal static unsafe class Supervisor
         int watchdogMs = options.Timeout > TimeSpan.Zero ? (int)options.Timeout.TotalMilliseconds : -1;
         WorkerProcess? worker = null;
         uint? pending = handshake.PendingRequest;
+        var progress = new ProgressFile(options.StatsFile);
         try
         {
             while (true)
@@ -48,6 +49,7 @@ internal static unsafe class Supervisor
                 }
                 else if (!LibC.TryReadU32(AflProtocol.ControlFd, out request))
                 {
+                    progress.Write();
                     return 0;   // afl is gone
                 }
 
@@ -102,6 +104,8 @@ internal static unsafe class Supervisor
                 {
                     return 0;
                 }
+
+                progress.Count();
             }
         }
         finally

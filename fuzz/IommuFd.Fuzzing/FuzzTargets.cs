@@ -24,6 +24,7 @@ public static class FuzzTargets
     public static IReadOnlyList<FuzzTargetInfo> All { get; } =
     [
         FuzzTargetInfo.Create<PlantedBugTarget>(),
+        FuzzTargetInfo.Create<HeaderParserTarget>(),
         FuzzTargetInfo.Create<SelfTestTarget>(),
 
         // Slot: the in-process iommufd's ioctl dispatcher (src/IommuFd.Simulator) becomes a target here when it
