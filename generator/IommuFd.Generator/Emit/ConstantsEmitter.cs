@@ -93,22 +93,19 @@ internal static class ConstantsEmitter
 
     private static void WriteIoctlNumber(SourceWriter w, IoctlModel i)
     {
-        if (i.Doc is { Summary.Length: > 0 } doc)
-        {
-            DocWriter.Summary(w, doc.Summary);
-        }
-        else
-        {
-            DocWriter.RawElement(w, "summary", "ioctl request <c>" + DocWriter.Escape(i.Name) + "</c>.");
-        }
-
+        string summary = "ioctl request <c>" + DocWriter.Escape(i.Name) + "</c>"
+            + (DocWriter.IsInformative(i.Doc?.Summary) ? ": " + DocWriter.Escape(i.Doc!.Summary.Trim()) : ".");
+        DocWriter.RawElement(w, "summary", summary);
         string argument = i.ArgumentKind switch
         {
-            IoctlArgumentKind.Struct => "Argument: pointer to <c>struct " + DocWriter.Escape(i.ArgumentStruct ?? "?") + "</c>.",
-            IoctlArgumentKind.Value => "Argument: an integer passed by value.",
+            IoctlArgumentKind.Struct => "Argument: pointer to struct " + (i.ArgumentStruct ?? "?") + ".",
+            IoctlArgumentKind.Value => "Argument: an integer, or a pointer to a scalar.",
             _ => "Argument: none.",
         };
-        DocWriter.RawElement(w, "remarks", "C: <c>#define " + DocWriter.Escape(i.Name + " " + i.Definition) + "</c>. " + argument + " Generic _IOC encoding (see the class remarks).");
+        DocWriter.Remarks(
+            w,
+            i.Doc?.Description,
+            "C: #define " + i.Name + " " + i.Definition + ". " + argument + " Folded with the generic _IOC encoding (see the class remarks).");
         w.WriteLine("[NativeTypeName(" + CSharpNames.StringLiteral("#define " + i.Name + " " + i.Definition) + ")]");
         string type = i.Number <= uint.MaxValue ? "uint" : "ulong";
         w.WriteLine("public const " + type + " " + CSharpNames.Identifier(i.Name) + " = " + CSharpNames.HexLiteral(i.Number) + ";");

@@ -11,6 +11,24 @@ namespace IommuFd.Generator.Emit;
 /// </remarks>
 internal static class DocWriter
 {
+    /// <summary>
+    /// True when a kernel-doc summary says something beyond the declaration itself. iommufd argument structs are
+    /// summarised as <c>ioctl(IOMMU_X)</c> and VFIO ioctls as their <c>_IOWR(VFIO_TYPE, VFIO_BASE + n, …)</c>
+    /// definition: both are replaced by better generated text.
+    /// </summary>
+    public static bool IsInformative(string? summary)
+    {
+        if (summary is null)
+        {
+            return false;
+        }
+
+        string s = summary.Trim();
+        return s.Length > 0
+            && !s.StartsWith("_IO", StringComparison.Ordinal)
+            && !(s.StartsWith("ioctl(", StringComparison.Ordinal) && s.EndsWith(")", StringComparison.Ordinal));
+    }
+
     /// <summary>Escapes <c>&amp;</c>, <c>&lt;</c> and <c>&gt;</c> for XML doc text.</summary>
     public static string Escape(string text)
     {

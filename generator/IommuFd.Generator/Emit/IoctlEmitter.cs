@@ -49,7 +49,7 @@ internal static class IoctlEmitter
             string request = constants + "." + CSharpNames.Identifier(i.Name);
             string requestArg = i.Number <= uint.MaxValue ? request : "(nuint)" + request;
             string name = CSharpNames.Identifier(i.Name);
-            string what = i.Doc is { Summary.Length: > 0 } doc ? " " + DocWriter.Escape(doc.Summary) : string.Empty;
+            string what = DocWriter.IsInformative(i.Doc?.Summary) ? " " + DocWriter.Escape(i.Doc!.Summary.Trim()) : string.Empty;
             switch (i.ArgumentKind)
             {
                 case IoctlArgumentKind.Struct when stub.StructKnown:

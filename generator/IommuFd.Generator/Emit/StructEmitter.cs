@@ -31,7 +31,7 @@ internal static class StructEmitter
         string keyword = s.IsUnion ? "union" : "struct";
         string cName = keyword + " " + s.Name;
 
-        DocWriter.Summary(w, s.Doc is { Summary.Length: > 0 } d ? d.Summary : cName + " from " + unit.IncludeName + ".");
+        WriteSummary(w, unit, cName);
         DocWriter.Remarks(
             w,
             s.Doc?.Description,
@@ -89,6 +89,27 @@ internal static class StructEmitter
         }
 
         w.CloseBlock();
+    }
+
+    private static void WriteSummary(SourceWriter w, StructUnit unit, string cName)
+    {
+        string? kernel = unit.Struct.Doc?.Summary;
+        if (DocWriter.IsInformative(kernel))
+        {
+            DocWriter.Summary(w, kernel!.Trim());
+            return;
+        }
+
+        if (unit.Ioctls.Count > 0)
+        {
+            // "ioctl(IOMMU_X)" says which request takes the struct; say it with links to the request numbers.
+            string header = CSharpNames.Identifier(CSharpNames.HeaderClass(unit.IncludeName));
+            string refs = string.Join(", ", unit.Ioctls.Select(i => "<see cref=\"" + header + "." + CSharpNames.Identifier(i.Name) + "\"/>"));
+            DocWriter.RawElement(w, "summary", "The argument of " + refs + " (<c>" + DocWriter.Escape(cName) + "</c>).");
+            return;
+        }
+
+        DocWriter.Summary(w, kernel is { Length: > 0 } ? kernel.Trim() : cName + " from " + unit.IncludeName + ".");
     }
 
     private static void WriteMinSizes(SourceWriter w, StructUnit unit, string cName)
