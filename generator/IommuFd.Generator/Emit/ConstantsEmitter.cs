@@ -122,7 +122,7 @@ internal static class ConstantsEmitter
                 w.WriteLine("/// <para>");
                 foreach (string line in paragraph.Split('\n'))
                 {
-                    w.WriteLine("/// " + DocWriter.Escape(line));
+                    w.WriteLine("/// " + DocWriter.EscapeKernelDoc(line));
                 }
 
                 w.WriteLine("/// </para>");

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace IommuFd.Generator.Emit;
 
@@ -54,6 +55,17 @@ internal static class DocWriter
 
         return sb?.ToString() ?? text;
     }
+
+    /// <summary>
+    /// kernel-doc references to members (<c>@data_len</c>) become <c>&lt;c&gt;data_len&lt;/c&gt;</c>. Not crefs: the
+    /// same text lands on request constants, where member names do not resolve.
+    /// </summary>
+    private static string Markup(string escaped) => s_memberReference.Replace(escaped, "<c>$1</c>");
+
+    private static readonly Regex s_memberReference = new(@"(?<![\w@&;])@([A-Za-z_][A-Za-z0-9_]*)", RegexOptions.CultureInvariant);
+
+    /// <summary>Escapes one line of kernel-doc text and applies its light markup.</summary>
+    public static string EscapeKernelDoc(string line) => Markup(Escape(line));
 
     /// <summary>Writes <c>/// &lt;summary&gt;</c> with <paramref name="text"/> (one line or several).</summary>
     public static void Summary(SourceWriter w, string text) => Element(w, "summary", text);
@@ -153,7 +165,7 @@ internal static class DocWriter
                 current.Append('\n');
             }
 
-            current.Append(Escape(line));
+            current.Append(Markup(Escape(line)));
         }
 
         Flush(result, current);
