@@ -66,10 +66,11 @@ public static class HeaderParser
             PreprocessResult pp = Preprocessor.Run(lex, bag);
             stage = "parsing";
             Checkpoint(stage);
-            ParseResult parse = Parser.Parse(pp.Code, bag, t => current = t);
+            ParseResult parse = Parser.Parse(pp.Code, bag, t => current = t, pp.Macros);
+            DropConditionalAggregates(pp, parse, bag);
             stage = "computing layouts";
             Checkpoint(stage);
-            var layout = new LayoutEngine(parse, bag, dependencies);
+            var layout = new LayoutEngine(parse, bag, dependencies, pp.PackChanges);
             var symbols = new SymbolTable(pp.Macros, parse, layout, dependencies);
             layout.SetContext(symbols);
             stage = "building the model";
@@ -81,6 +82,25 @@ public static class HeaderParser
             SourceLocation at = current.Text is null ? bag.Location(1, 1, 0, 0) : bag.Location(current.Line, current.Column, current.Start, current.Length);
             bag.Report(DiagnosticCatalog.InternalError, at, stage, ex.GetType().Name + ": " + ex.Message);
             return new HeaderModel(path, includeName, EquatableArray<StructModel>.Empty, EquatableArray<EnumModel>.Empty, EquatableArray<ConstantModel>.Empty, EquatableArray<IoctlModel>.Empty, EquatableArray<DocSection>.Empty, bag.Items.ToEquatableArray());
+        }
+    }
+
+    /// <summary>
+    /// A struct whose body holds a condition on an unknown macro (typically endianness bit-field order from a header
+    /// that is not read) may have the wrong members: leave it out with an error instead of guessing.
+    /// </summary>
+    private static void DropConditionalAggregates(PreprocessResult pp, ParseResult parse, DiagnosticBag bag)
+    {
+        foreach ((Token at, string macro) in pp.UnknownConditions)
+        {
+            foreach (AggregateSyntax a in parse.Aggregates)
+            {
+                if (at.Start > a.BodyStart && at.Start < a.BodyEnd && !a.HasErrors)
+                {
+                    a.HasErrors = true;
+                    bag.Report(DiagnosticCatalog.ConditionalMembers, bag.Location(a.NameToken.Line, a.NameToken.Column, a.NameToken.Start, a.NameToken.Length), a.Name, macro);
+                }
+            }
         }
     }
 

@@ -274,9 +274,9 @@ internal sealed class ModelBuilder
         }
 
         List<Token> body = def.Body;
-        if (body.Count == 0)
+        if (body.Count == 0 || _parse.ExpandedMacros.Contains(def.Name))
         {
-            return; // include guards and empty attribute macros carry no value
+            return; // include guards, attribute and type macros carry no value
         }
 
         string expression = Lexer.Join(body);
@@ -336,10 +336,24 @@ internal sealed class ModelBuilder
         return args is not null && end == close ? (open, args) : null;
     }
 
+    /// <summary>The characters of a string literal: simple, octal (<c>\177</c>) and hex (<c>\x80</c>) escapes.</summary>
     private static string Unescape(string literal)
     {
         string s = literal.Length >= 2 ? literal.Substring(1, literal.Length - 2) : string.Empty;
-        return Regex.Replace(s, @"\\(.)", m => m.Groups[1].Value switch { "n" => "\n", "t" => "\t", "0" => "\0", var c => c });
+        return Regex.Replace(s, @"\\(?:([0-7]{1,3})|x([0-9A-Fa-f]+)|(.))", m =>
+        {
+            if (m.Groups[1].Success)
+            {
+                return ((char)(Convert.ToInt32(m.Groups[1].Value, 8) & 0xFF)).ToString();
+            }
+
+            if (m.Groups[2].Success)
+            {
+                return ((char)(Convert.ToInt32(m.Groups[2].Value.Length > 2 ? m.Groups[2].Value.Substring(m.Groups[2].Value.Length - 2) : m.Groups[2].Value, 16) & 0xFF)).ToString();
+            }
+
+            return m.Groups[3].Value switch { "n" => "\n", "t" => "\t", "r" => "\r", "a" => "\a", "b" => "\b", "f" => "\f", "v" => "\v", var c => c };
+        });
     }
 
     // ---------------------------------------------------------------- ioctls

@@ -27,7 +27,7 @@ public class ConstructTests
             #endif
             #if defined(__KERNEL__) || 0
             #define NOPE 1
-            #elif SNIP_EXPORTED && !defined(NOPE)
+            #elif SNIP_EXPORTED && !defined(__KERNEL__)
             #define YEP 2
             #else
             #define NOPE 3
@@ -425,5 +425,104 @@ public class ConstructTests
         Assert.Equal((IoctlArgumentKind.Value, (string?)null), (m.Ioctl("SNIP_CHECK").ArgumentKind, m.Ioctl("SNIP_CHECK").ArgumentStruct));
         Assert.Equal(IoctlArgumentKind.None, m.Ioctl("SNIP_RESET").ArgumentKind);
         Assert.Equal("Fills in the info.", m.Struct("snip_info").Doc!.Description);
+    }
+}
+
+/// <summary>Constructs beyond the iommufd/vfio headers that other uapi headers use (found by running the oracle wide).</summary>
+public class WiderConstructTests
+{
+    [Fact]
+    public void Condition_on_a_macro_from_an_unread_header_warns_and_drops_structs_it_shapes()
+    {
+        HeaderModel m = Headers.Snippet("""
+            #ifdef SNIP_FROM_ELSEWHERE
+            #define SNIP_A 1
+            #endif
+            struct snip_bits {
+            #if defined(__LITTLE_ENDIAN_BITFIELD)
+            	__u8 low;
+            #else
+            	__u8 high;
+            #endif
+            	__u8 rest;
+            };
+            struct snip_ok { __u32 a; };
+            #ifndef SNIP_DEFAULT
+            #define SNIP_DEFAULT 4
+            #endif
+            """);
+        Assert.Equal(new[] { 1, 5 }, m.Diagnostics.Where(d => d.Id == "IOMMUFD1110").Select(d => d.Location.Line));
+        Assert.Equal(4, Assert.Single(m.Diagnostics, d => d.Id == "IOMMUFD1111").Location.Line);
+        Assert.Equal(new[] { "snip_ok" }, m.Structs.Select(s => s.Name));
+        Assert.Equal(4, m.Constant("SNIP_DEFAULT").Value); // #ifndef: the undefined branch is the intended default
+    }
+
+    [Fact]
+    public void Object_like_macros_expand_in_declarations()
+    {
+        HeaderModel m = Headers.Snippet("""
+            #ifdef __x86_64__
+            #define SNIP_PACKED __attribute__((packed))
+            #else
+            #define SNIP_PACKED
+            #endif
+            #define snip_word __u16
+            #define __snip_user
+            struct snip { __u32 events; __u64 data; } SNIP_PACKED;
+            struct snip_words { snip_word a; void __snip_user *p; };
+            """);
+        Assert.Empty(m.Problems());
+        Assert.Equal((12, 1), (m.Struct("snip").Size, m.Struct("snip").Alignment));
+        Assert.Equal(("__u16", 2), (m.Struct("snip_words").Field("a").CType, m.Struct("snip_words").Field("a").Size));
+        Assert.Equal(("void *", 8), (m.Struct("snip_words").Field("p").CType, m.Struct("snip_words").Field("p").Offset));
+    }
+
+    [Fact]
+    public void Pragma_pack_caps_member_alignment_with_push_and_pop()
+    {
+        HeaderModel m = Headers.Snippet("""
+            #pragma pack(push, 2)
+            struct snip_two { __u8 a; __u32 b; };
+            #pragma pack(push, 1)
+            struct snip_one { __u8 a; __u64 b; };
+            #pragma pack(pop)
+            struct snip_two_again { __u8 a; __u64 b; };
+            #pragma pack(pop)
+            struct snip_natural { __u8 a; __u64 b; };
+            """);
+        Assert.Equal((6, 2), (m.Struct("snip_two").Size, m.Struct("snip_two").Alignment));
+        Assert.Equal((9, 1), (m.Struct("snip_one").Size, m.Struct("snip_one").Alignment));
+        Assert.Equal((10, 2), (m.Struct("snip_two_again").Size, m.Struct("snip_two_again").Alignment));
+        Assert.Equal((16, 8), (m.Struct("snip_natural").Size, m.Struct("snip_natural").Alignment));
+    }
+
+    [Fact]
+    public void Aligned_with_an_expression_is_folded_during_layout()
+    {
+        HeaderModel m = Headers.Snippet("struct snip { __u32 a; } __attribute__((aligned(4 * sizeof(__u64))));\nstruct snip_bad { __u32 a; } __attribute__((aligned(3 * 1)));");
+        Assert.Equal((32, 32), (m.Struct("snip").Size, m.Struct("snip").Alignment));
+        Assert.DoesNotContain(m.Structs, s => s.Name == "snip_bad");
+        Assert.Contains(m.Diagnostics, d => d.Id == "IOMMUFD1205" && d.Location.Line == 2);
+    }
+
+    [Fact]
+    public void Qualifiers_escapes_and_ioctl_constant_types()
+    {
+        HeaderModel m = Headers.Snippet("""
+            struct snip { const char *name; const void *buf; volatile __u32 v; };
+            #define SNIP_MAG "\177ELF"
+            #define SNIP_HEX "\x80z"
+            #define SNIP_IOW_ALIAS _IOW('s', 1, __u32)
+            #define SNIP_ALIAS SNIP_IOW_ALIAS
+            #define SNIP_IO_ALIAS_BASE _IO('s', 2)
+            #define SNIP_IO_ALIAS SNIP_IO_ALIAS_BASE
+            #define SNIP_CAST ((__u8)~0)
+            """);
+        Assert.Equal(new[] { "const char *", "const void *", "volatile __u32" }, m.Struct("snip").Fields.Select(f => f.CType));
+        Assert.Equal("\u007FELF", m.Constant("SNIP_MAG").StringValue);
+        Assert.Equal("\u0080z", m.Constant("SNIP_HEX").StringValue);
+        Assert.Equal(ConstantType.ULong, m.Constant("SNIP_ALIAS").Type); // sizeof makes _IOW unsigned long
+        Assert.Equal(ConstantType.UInt, m.Constant("SNIP_IO_ALIAS").Type);
+        Assert.Equal((ConstantType.Int, 255L), (m.Constant("SNIP_CAST").Type, m.Constant("SNIP_CAST").Value));
     }
 }

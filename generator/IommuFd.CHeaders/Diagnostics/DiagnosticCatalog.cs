@@ -85,6 +85,20 @@ public static class DiagnosticCatalog
     public static readonly DiagnosticDescriptor NestingTooDeep = new(
         "IOMMUFD1109", HeaderDiagnosticSeverity.Error, "Nesting too deep", "{0} nests deeper than {1} levels; the construct was skipped");
 
+    /// <summary>A condition on a macro the header neither defines nor is known to leave undefined.</summary>
+    public static readonly DiagnosticDescriptor ConditionOnUnknownMacro = new(
+        "IOMMUFD1110", HeaderDiagnosticSeverity.Warning, "Condition on unknown macro",
+        "Condition depends on '{0}', which is not defined here (included headers are not read); the branch for '{0}' undefined was taken");
+
+    /// <summary>Struct members under such a condition: the layout cannot be trusted.</summary>
+    public static readonly DiagnosticDescriptor ConditionalMembers = new(
+        "IOMMUFD1111", HeaderDiagnosticSeverity.Error, "Members under an unknown condition",
+        "'{0}' has members under a condition on '{1}', which the front end cannot evaluate; it was left out rather than laid out wrongly");
+
+    /// <summary>An object-like macro in a declaration expands too often (self-reference through other macros).</summary>
+    public static readonly DiagnosticDescriptor MacroExpansionLimit = new(
+        "IOMMUFD1112", HeaderDiagnosticSeverity.Error, "Macro expansion limit", "Expanding '{0}' in a declaration exceeded {1} expansions");
+
     // ---- 12xx parser ----
 
     /// <summary>A token the declaration parser did not expect.</summary>

@@ -12,6 +12,7 @@
 // offsets relative to the parent and an AnonymousGroup id per anonymous aggregate (1-based, in declaration order),
 // which is how C code names them and how the layout oracle addresses them.
 using IommuFd.CHeaders.Diagnostics;
+using IommuFd.CHeaders.Lexing;
 using IommuFd.CHeaders.Model;
 using IommuFd.CHeaders.Parsing;
 using IommuFd.CHeaders.Preprocessing;
@@ -49,9 +50,12 @@ internal sealed class LayoutEngine
 
     private readonly Dictionary<string, StructModel> _external = new(StringComparer.Ordinal);
 
-    public LayoutEngine(ParseResult parse, DiagnosticBag diagnostics, IEnumerable<HeaderModel>? dependencies = null)
+    private readonly IReadOnlyList<(int Offset, int Pack)> _packChanges;
+
+    public LayoutEngine(ParseResult parse, DiagnosticBag diagnostics, IEnumerable<HeaderModel>? dependencies = null, IReadOnlyList<(int Offset, int Pack)>? packChanges = null)
     {
         _diagnostics = diagnostics;
+        _packChanges = packChanges ?? Array.Empty<(int, int)>();
 
         // Structs of headers this one includes (e.g. vfio.h embedding an iommufd.h struct): already laid out.
         foreach (StructModel s in dependencies?.SelectMany(d => d.Structs) ?? Enumerable.Empty<StructModel>())
@@ -107,7 +111,18 @@ internal sealed class LayoutEngine
             System.Runtime.CompilerServices.RuntimeHelpers.EnsureSufficientExecutionStack();
             int group = 0;
             bool failed = false;
-            (long size, int align, List<FieldModel> fields) = LayoutAggregate(agg, agg.Name!, ref group, 0, ref failed);
+
+            // #pragma pack in effect where the struct is defined (the last change before its keyword).
+            int pack = 0;
+            foreach ((int offset, int value) in _packChanges)
+            {
+                if (offset < agg.Keyword.Start)
+                {
+                    pack = value;
+                }
+            }
+
+            (long size, int align, List<FieldModel> fields) = LayoutAggregate(agg, agg.Name!, ref group, 0, pack, ref failed);
             if (failed)
             {
                 return null;
@@ -127,7 +142,7 @@ internal sealed class LayoutEngine
 
     private static long AlignUp(long value, int align) => (value + align - 1) / align * align;
 
-    private (long Size, int Align, List<FieldModel> Fields) LayoutAggregate(AggregateSyntax agg, string owner, ref int group, int myGroup, ref bool failed)
+    private (long Size, int Align, List<FieldModel> Fields) LayoutAggregate(AggregateSyntax agg, string owner, ref int group, int myGroup, int pack, ref bool failed)
     {
         var fields = new List<FieldModel>();
         long offset = 0, size = 0;
@@ -147,7 +162,7 @@ internal sealed class LayoutEngine
                     continue;
                 }
 
-                (memberSize, memberAlign, placed) = LayoutAggregate(m.Anonymous, owner, ref group, id, ref failed);
+                (memberSize, memberAlign, placed) = LayoutAggregate(m.Anonymous, owner, ref group, id, pack, ref failed);
             }
             else
             {
@@ -171,6 +186,10 @@ internal sealed class LayoutEngine
             if (agg.Packed)
             {
                 memberAlign = m.AlignAttribute > 0 ? m.AlignAttribute : 1;
+            }
+            else if (pack > 0 && m.AlignAttribute == 0)
+            {
+                memberAlign = Math.Min(memberAlign, pack);
             }
 
             long at = agg.IsUnion ? 0 : AlignUp(offset, memberAlign);
@@ -199,7 +218,7 @@ internal sealed class LayoutEngine
             }
         }
 
-        int align = Math.Max(maxAlign, agg.AlignAttribute);
+        int align = Math.Max(maxAlign, Math.Max(agg.AlignAttribute, EvaluateAlignment(agg.AlignExpression, agg.NameToken, owner, ref failed)));
         long total = AlignUp(size, align);
         if (total > MaxSize)
         {
@@ -209,6 +228,33 @@ internal sealed class LayoutEngine
         }
 
         return (total, align, fields);
+    }
+
+    /// <summary>Folds an <c>aligned(expr)</c> argument; 0 when there is none, reports and fails when it is unusable.</summary>
+    private int EvaluateAlignment(List<Token>? expression, Token at, string owner, ref bool failed)
+    {
+        if (expression is null)
+        {
+            return 0;
+        }
+
+        try
+        {
+            long v = _context is null ? 0 : ConstantEvaluator.Evaluate(expression, 0, expression.Count, _context).Bits;
+            if (v is > 0 and <= 1 << 16 && (v & (v - 1)) == 0)
+            {
+                return (int)v;
+            }
+
+            _diagnostics.Report(DiagnosticCatalog.UnsupportedMember, Loc(at), "aligned(" + Lexer.Join(expression) + ")", owner, $"alignment {v} is not a power of two");
+        }
+        catch (EvalException ex)
+        {
+            _diagnostics.Report(DiagnosticCatalog.UnsupportedMember, Loc(at), "aligned(" + Lexer.Join(expression) + ")", owner, ex.Message);
+        }
+
+        failed = true;
+        return 0;
     }
 
     private FieldModel? Field(MemberSyntax m, string owner, int group, out int align)
@@ -257,6 +303,16 @@ internal sealed class LayoutEngine
             align = inner.Alignment;
         }
 
+        if (m.AlignExpression is not null)
+        {
+            bool bad = false;
+            m.AlignAttribute = Math.Max(m.AlignAttribute, EvaluateAlignment(m.AlignExpression, m.NameToken, owner, ref bad));
+            if (bad)
+            {
+                return null;
+            }
+        }
+
         if (m.AlignAttribute > 0)
         {
             align = Math.Max(align, m.AlignAttribute);
@@ -272,8 +328,8 @@ internal sealed class LayoutEngine
 
         if (m.Dimensions.Count == 1)
         {
-            (int start, int end) = m.Dimensions[0];
-            if (start == end)
+            List<Token> dimension = m.Dimensions[0];
+            if (dimension.Count == 0)
             {
                 arrayLength = -1;
                 size = 0;
@@ -288,7 +344,7 @@ internal sealed class LayoutEngine
                         throw new EvalException("no evaluation context", m.NameToken);
                     }
 
-                    n = ConstantEvaluator.Evaluate(m.DimensionTokens, start, end, _context).Bits;
+                    n = ConstantEvaluator.Evaluate(dimension, 0, dimension.Count, _context).Bits;
                 }
                 catch (EvalException ex)
                 {

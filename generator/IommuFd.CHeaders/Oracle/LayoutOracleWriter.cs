@@ -116,20 +116,30 @@ public static class LayoutOracleWriter
     {
         if (c.Type == ConstantType.String)
         {
-            int bytes = Encoding.UTF8.GetByteCount(c.StringValue ?? string.Empty) + 1;
+            // Characters above 0x7F come from \ooo or \xhh escapes: one byte each, not UTF-8 sequences.
+            string value = c.StringValue ?? string.Empty;
+            int bytes = value.All(ch => ch <= 0xFF) ? value.Length + 1 : Encoding.UTF8.GetByteCount(value) + 1;
             Assert(sb, $"sizeof({c.Name}) == {bytes}", $"string constant {c.Name} (length only: C cannot compare string contents in a constant expression)");
             return;
         }
 
-        (string literal, string ctype) = c.Type switch
+        // The model does not distinguish long from long long (both 64-bit on LP64; C# has one type), but C does.
+        (string literal, string ctype, string? alternative) = c.Type switch
         {
-            ConstantType.Int => (c.Value == int.MinValue ? "(-2147483647 - 1)" : c.Value.ToString(CultureInfo.InvariantCulture), "int"),
-            ConstantType.UInt => (((uint)c.Value).ToString(CultureInfo.InvariantCulture) + "U", "unsigned int"),
-            ConstantType.Long => (LongLiteral(c.Value).Replace("LL", "L"), "long"),
-            _ => (((ulong)c.Value).ToString(CultureInfo.InvariantCulture) + "UL", "unsigned long"),
+            ConstantType.Int => (c.Value == int.MinValue ? "(-2147483647 - 1)" : c.Value.ToString(CultureInfo.InvariantCulture), "int", (string?)null),
+            ConstantType.UInt => (((uint)c.Value).ToString(CultureInfo.InvariantCulture) + "U", "unsigned int", null),
+            ConstantType.Long => (LongLiteral(c.Value).Replace("LL", "L"), "long", "long long"),
+            _ => (((ulong)c.Value).ToString(CultureInfo.InvariantCulture) + "UL", "unsigned long", "unsigned long long"),
         };
         Assert(sb, $"({c.Name}) == {literal}", $"constant {c.Name}");
-        Assert(sb, $"__builtin_types_compatible_p(__typeof__({c.Name}), {ctype})", $"type of constant {c.Name} is {ctype}");
+        // Unary plus applies the integer promotions, as the model does: "(__u16)0" is an int constant.
+        string typeCheck = $"__builtin_types_compatible_p(__typeof__(+({c.Name})), {ctype})";
+        if (alternative is not null)
+        {
+            typeCheck += $" || __builtin_types_compatible_p(__typeof__(+({c.Name})), {alternative})";
+        }
+
+        Assert(sb, typeCheck, $"type of constant {c.Name} is {ctype}");
     }
 
     private static string LongLiteral(long v) =>

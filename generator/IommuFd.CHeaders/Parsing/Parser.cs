@@ -23,12 +23,18 @@ internal sealed class Parser
     private readonly DiagnosticBag _diagnostics;
     private readonly ParseResult _result = new();
     private readonly HashSet<string> _tags = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, MacroDefinition> _macros;
     private int _pos;
+    private int _expansions;
 
-    private Parser(List<Token> tokens, DiagnosticBag diagnostics)
+    /// <summary>Budget for object-like macro expansion in declarations; a self-referencing macro exhausts it.</summary>
+    public const int MaxExpansions = 10_000;
+
+    private Parser(List<Token> tokens, DiagnosticBag diagnostics, Dictionary<string, MacroDefinition>? macros)
     {
         _tokens = tokens;
         _diagnostics = diagnostics;
+        _macros = macros ?? new Dictionary<string, MacroDefinition>(StringComparer.Ordinal);
     }
 
     /// <summary>Signals a syntax error; caught at declaration or member level for recovery.</summary>
@@ -43,9 +49,9 @@ internal sealed class Parser
     /// <summary>The token currently being parsed, for internal-error locations.</summary>
     public Token Current => _tokens[Math.Min(_pos, _tokens.Count - 1)];
 
-    public static ParseResult Parse(List<Token> tokens, DiagnosticBag diagnostics, Action<Token>? progress = null)
+    public static ParseResult Parse(List<Token> tokens, DiagnosticBag diagnostics, Action<Token>? progress = null, Dictionary<string, MacroDefinition>? macros = null)
     {
-        var p = new Parser(tokens, diagnostics);
+        var p = new Parser(tokens, diagnostics, macros);
         while (p.Peek.Kind != TokenKind.EndOfFile)
         {
             int before = p._pos;
@@ -103,8 +109,31 @@ internal sealed class Parser
         return Next();
     }
 
+    /// <summary>
+    /// Replaces an object-like header macro at the current position by its replacement list, as the C preprocessor
+    /// would (eventpoll.h ends a struct with "} EPOLL_PACKED;"). Only declarations are expanded: expressions
+    /// (array lengths, enumerator values, #define bodies) resolve names through the evaluator, which keeps the
+    /// model's expression text as written.
+    /// </summary>
+    private void Expand()
+    {
+        while (Peek.IsIdentifier && _macros.TryGetValue(Peek.Text, out MacroDefinition? m) && !m.IsFunctionLike && !m.IsPredefined)
+        {
+            if (++_expansions > MaxExpansions)
+            {
+                _diagnostics.Report(DiagnosticCatalog.MacroExpansionLimit, Loc(Peek), Peek.Text, MaxExpansions);
+                throw new ParseException(Peek);
+            }
+
+            _result.ExpandedMacros.Add(m.Name);
+            _tokens.RemoveAt(_pos);
+            _tokens.InsertRange(_pos, m.Body);
+        }
+    }
+
     private void TopLevel()
     {
+        Expand();
         Token t = Peek;
         if (t.Is(";"))
         {
@@ -311,6 +340,22 @@ internal sealed class Parser
         }
 
         SkipAttributes(null);
+
+        // Leading qualifiers: const/volatile are part of the C type (the oracle compares types exactly); __user
+        // and friends are empty macros in userspace.
+        string qualifiers = string.Empty;
+        Expand();
+        while (Peek.IsIdentifier && BuiltinTypes.IsIgnoredQualifier(Peek.Text))
+        {
+            if (Peek.Text is "const" or "volatile" && !qualifiers.Contains(Peek.Text))
+            {
+                qualifiers += Peek.Text + " ";
+            }
+
+            _pos++;
+            Expand();
+        }
+
         Token first = Peek;
         TypeSyntax type;
         if (first.Is("struct") || first.Is("union"))
@@ -330,7 +375,7 @@ internal sealed class Parser
                 throw new ParseException(Peek);
             }
 
-            type = new TypeSyntax((first.Text == "union" ? "union " : "struct ") + tag, first) { Tag = tag };
+            type = new TypeSyntax(qualifiers + (first.Text == "union" ? "union " : "struct ") + tag, first) { Tag = tag };
         }
         else if (first.Is("enum"))
         {
@@ -362,6 +407,7 @@ internal sealed class Parser
                 }
 
                 words.Add(Next().Text);
+                Expand();
                 if (BuiltinTypes.IsSingleWordType(words[words.Count - 1]))
                 {
                     while (Peek.IsIdentifier && BuiltinTypes.IsIgnoredQualifier(Peek.Text))
@@ -387,15 +433,24 @@ internal sealed class Parser
                 throw Error("a member declaration");
             }
 
-            type = new TypeSyntax(bt.Name, first) { Builtin = bt };
+            foreach (string q in new[] { "const", "volatile" })
+            {
+                if (words.Contains(q) && !qualifiers.Contains(q))
+                {
+                    qualifiers += q + " ";
+                }
+            }
+
+            type = new TypeSyntax(qualifiers + bt.Name, first) { Builtin = bt };
         }
 
         while (true)
         {
-            var m = new MemberSyntax { Type = type, DimensionTokens = _tokens };
+            var m = new MemberSyntax { Type = type };
             SkipAttributes(null, m);
             while (Accept("*"))
             {
+                Expand();
                 m.PointerDepth++;
                 while (Peek.IsIdentifier && BuiltinTypes.IsIgnoredQualifier(Peek.Text))
                 {
@@ -432,7 +487,7 @@ internal sealed class Parser
                     _pos++;
                 }
 
-                m.Dimensions.Add((start, _pos));
+                m.Dimensions.Add(_tokens.GetRange(start, _pos - start));
                 _pos++;
             }
 
@@ -465,6 +520,7 @@ internal sealed class Parser
     /// </summary>
     private void SkipAttributes(AggregateSyntax? aggregate, MemberSyntax? member = null)
     {
+        Expand();
         while (Peek.IsIdentifier)
         {
             string word = Peek.Text;
@@ -483,6 +539,7 @@ internal sealed class Parser
                 }
 
                 SkipToClose();
+                Expand();
                 continue;
             }
 
@@ -494,6 +551,7 @@ internal sealed class Parser
                     aggregate.Packed = true;
                 }
 
+                Expand();
                 continue;
             }
 
@@ -516,16 +574,23 @@ internal sealed class Parser
                 string n = name.Text.Trim('_');
                 int value = 0;
                 bool hasArgs = false;
+                List<Token>? expression = null;
                 if (Peek.Is("("))
                 {
                     hasArgs = true;
                     _pos++;
+                    int argStart = _pos;
                     if (Peek.Kind == TokenKind.Number && PeekAt(1).Is(")") && ConstantEvaluator.TryParseNumber(Peek.Text, out CValue v) && v.Bits is > 0 and <= 1 << 16)
                     {
                         value = (int)v.Bits;
                     }
 
                     SkipToClose();
+                    if (value == 0)
+                    {
+                        // aligned(4 * sizeof(__u64)) (rseq.h): folded during layout, where sizeof is known.
+                        expression = _tokens.GetRange(argStart, _pos - 1 - argStart);
+                    }
                 }
 
                 switch (n)
@@ -542,9 +607,23 @@ internal sealed class Parser
 
                         break;
                     case "aligned":
+                        if (hasArgs && value == 0 && expression is { Count: > 0 })
+                        {
+                            if (member is not null)
+                            {
+                                member.AlignExpression = expression;
+                            }
+                            else if (aggregate is not null)
+                            {
+                                aggregate.AlignExpression = expression;
+                            }
+
+                            break;
+                        }
+
                         if (hasArgs && (value == 0 || (value & (value - 1)) != 0))
                         {
-                            _diagnostics.Report(DiagnosticCatalog.UnknownAttribute, Loc(name), name.Text + " with a non-literal or non-power-of-two argument");
+                            _diagnostics.Report(DiagnosticCatalog.UnknownAttribute, Loc(name), name.Text + " with a non-power-of-two argument");
                             break;
                         }
 
@@ -582,6 +661,7 @@ internal sealed class Parser
 
             Expect(")");
             Expect(")");
+            Expand();
         }
     }
 

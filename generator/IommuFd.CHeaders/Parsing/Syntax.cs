@@ -31,6 +31,9 @@ internal sealed class AggregateSyntax
     /// <summary><c>__attribute__((aligned(n)))</c> on the aggregate, 0 if none.</summary>
     public int AlignAttribute { get; set; }
 
+    /// <summary><c>aligned(expr)</c> whose argument is not a literal: evaluated during layout.</summary>
+    public List<Token>? AlignExpression { get; set; }
+
     /// <summary>A member failed to parse: the layout would be wrong, so the aggregate is left out of the model.</summary>
     public bool HasErrors { get; set; }
 }
@@ -71,15 +74,18 @@ internal sealed class MemberSyntax
 
     public int PointerDepth { get; set; }
 
-    /// <summary>Array dimensions as token ranges into <see cref="DimensionTokens"/>; an empty range is <c>[]</c>.</summary>
-    public List<(int Start, int End)> Dimensions { get; } = new();
-
-    /// <summary>Token list the dimension ranges index (the parser's code tokens).</summary>
-    public IReadOnlyList<Token> DimensionTokens { get; set; } = Array.Empty<Token>();
+    /// <summary>
+    /// Array dimensions, each a copy of the tokens between the brackets (empty for <c>[]</c>). Copies, not index
+    /// ranges: macro expansion splices tokens into the parser's list after earlier members were read.
+    /// </summary>
+    public List<List<Token>> Dimensions { get; } = new();
 
     public string? CountedBy { get; set; }
 
     public int AlignAttribute { get; set; }
+
+    /// <summary><c>aligned(expr)</c> whose argument is not a literal: evaluated during layout.</summary>
+    public List<Token>? AlignExpression { get; set; }
 
     /// <summary>The ';' ending the declaration, for trailing-comment lookup.</summary>
     public Token End { get; set; }
@@ -115,4 +121,7 @@ internal sealed class ParseResult
     public List<AggregateSyntax> Aggregates { get; } = new();
 
     public List<EnumSyntax> Enums { get; } = new();
+
+    /// <summary>Macros expanded inside declarations (types, attributes): they are not constants.</summary>
+    public HashSet<string> ExpandedMacros { get; } = new(StringComparer.Ordinal);
 }

@@ -602,7 +602,10 @@ internal sealed class ConstantEvaluator
             {
                 List<(int Start, int End)> args = Arguments(t);
                 IoctlEncoding enc = IoctlEncoding.Fold(t, args, _tokens, _context, _baseDepth + depth + 1);
-                return CValue.Make((long)enc.Number, ConstantType.UInt);
+
+                // The C type follows asm-generic/ioctl.h: _IO ORs unsigned-int terms; _IOR/_IOW/_IOWR add
+                // sizeof(type), a size_t, so the result is unsigned long.
+                return CValue.Make((long)enc.Number, t.Text is "_IO" or "_IOC" ? enc.ResultType : ConstantType.ULong);
             }
         }
 

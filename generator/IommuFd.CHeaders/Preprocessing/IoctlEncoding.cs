@@ -9,6 +9,9 @@ namespace IommuFd.CHeaders.Preprocessing;
 /// <summary>A folded <c>_IO/_IOR/_IOW/_IOWR/_IOC</c> invocation.</summary>
 internal readonly record struct IoctlEncoding(IoctlDirection Direction, int Type, int Nr, long Size, string? SizeTypeText, ulong Number)
 {
+    /// <summary>C type of an _IO/_IOC expression: unsigned int, or wider if an _IOC argument is.</summary>
+    public ConstantType ResultType { get; init; } = ConstantType.UInt;
+
     public const int NrBits = 8, TypeBits = 8, SizeBits = 14;
 
     /// <summary>Folds <paramref name="callee"/>(args) using <paramref name="context"/> for names and sizeof.</summary>
@@ -21,6 +24,7 @@ internal readonly record struct IoctlEncoding(IoctlDirection Direction, int Type
         }
 
         IoctlDirection direction;
+        ConstantType resultType = ConstantType.UInt;
         long size = 0;
         string? sizeText = null;
         int argBase = 0;
@@ -40,7 +44,9 @@ internal readonly record struct IoctlEncoding(IoctlDirection Direction, int Type
                     3 => IoctlDirection.ReadWrite,
                     _ => throw new EvalException($"ioctl direction {dir} is outside 0..3", callee),
                 };
-                size = ConstantEvaluator.Evaluate(tokens, args[3].Start, args[3].End, context, depth).Bits;
+                CValue sizeValue = ConstantEvaluator.Evaluate(tokens, args[3].Start, args[3].End, context, depth);
+                size = sizeValue.Bits;
+                resultType = CValue.Common(ConstantType.UInt, sizeValue.Type);
                 argBase = 1;
                 break;
             }
@@ -85,6 +91,6 @@ internal readonly record struct IoctlEncoding(IoctlDirection Direction, int Type
             _ => 3,
         };
         ulong number = (dirBits << 30) | ((ulong)size << 16) | ((ulong)type << 8) | (ulong)nr;
-        return new IoctlEncoding(direction, (int)type, (int)nr, size, sizeText, number);
+        return new IoctlEncoding(direction, (int)type, (int)nr, size, sizeText, number) { ResultType = resultType };
     }
 }

@@ -61,6 +61,18 @@ internal sealed class PreprocessResult
 
     /// <summary><c>#include</c> targets as written (<c>linux/ioctl.h</c>).</summary>
     public List<string> Includes { get; } = new();
+
+    /// <summary>Conditions that tested a macro nobody defined here, with the directive token.</summary>
+    public List<(Token At, string Macro)> UnknownConditions { get; } = new();
+
+    /// <summary><c>#pragma pack</c> state changes: offset of the pragma and the new maximum alignment (0 = default).</summary>
+    public List<(int Offset, int Pack)> PackChanges { get; } = new();
+
+    /// <summary>The pack value in effect while preprocessing (0 = natural alignment).</summary>
+    public int CurrentPack { get; set; }
+
+    /// <summary><c>#pragma pack(push)</c> stack.</summary>
+    public Stack<int> PackStack { get; } = new();
 }
 
 /// <summary>Runs the mini preprocessor over lexed tokens.</summary>
@@ -69,7 +81,21 @@ internal static class Preprocessor
     /// <summary>Conditional nesting guard.</summary>
     public const int MaxConditionalDepth = 64;
 
-    private static readonly string[] s_predefined = { "__EXPORTED_HEADERS__", "__x86_64__", "__LP64__" };
+    // gcc's own predefined macros that uapi headers test, with their x86-64 values, plus __BITS_PER_LONG, which
+    // asm/bitsperlong.h (pulled in by linux/types.h, which every uapi header includes) defines as 64 on x86-64.
+    private static readonly (string Name, string Value)[] s_predefined =
+    {
+        ("__EXPORTED_HEADERS__", "1"), ("__x86_64__", "1"), ("__LP64__", "1"), ("__GNUC__", "12"), ("__STDC__", "1"),
+        ("__CHAR_BIT__", "8"), ("__SIZEOF_SHORT__", "2"), ("__SIZEOF_INT__", "4"), ("__SIZEOF_LONG__", "8"),
+        ("__SIZEOF_LONG_LONG__", "8"), ("__SIZEOF_POINTER__", "8"), ("__ORDER_LITTLE_ENDIAN__", "1234"),
+        ("__ORDER_BIG_ENDIAN__", "4321"), ("__BYTE_ORDER__", "1234"), ("__BITS_PER_LONG", "64"),
+    };
+
+    /// <summary>Macros the exported-header view leaves undefined on purpose; conditions on them are not suspicious.</summary>
+    private static readonly HashSet<string> s_knownUndefined = new(StringComparer.Ordinal)
+    {
+        "__KERNEL__", "__cplusplus", "__ASSEMBLY__", "__CHECKER__", "__STRICT_ANSI__", "__i386__", "__ILP32__",
+    };
 
     private sealed class Frame
     {
@@ -117,10 +143,10 @@ internal static class Preprocessor
     public static PreprocessResult Run(LexResult lex, DiagnosticBag diagnostics)
     {
         var result = new PreprocessResult();
-        foreach (string name in s_predefined)
+        foreach ((string name, string value) in s_predefined)
         {
             var tok = new Token(TokenKind.Identifier, name, 0, 1, 1, true);
-            result.Macros[name] = new MacroDefinition(tok, false, new List<string>(), new List<Token> { new(TokenKind.Number, "1", 0, 1, 1, false) }, 0) { IsPredefined = true };
+            result.Macros[name] = new MacroDefinition(tok, false, new List<string>(), new List<Token> { new(TokenKind.Number, value, 0, 1, 1, false) }, 0) { IsPredefined = true };
         }
 
         var stack = new Stack<Frame>();
@@ -169,6 +195,11 @@ internal static class Preprocessor
                     }
 
                     bool parent = Active();
+                    if (parent)
+                    {
+                        NoteUnknownMacros(name, line, result, diagnostics);
+                    }
+
                     bool cond = parent && Condition(name, line, result.Macros, diagnostics);
                     stack.Push(new Frame { ParentActive = parent, Active = cond, Taken = cond, Start = name });
                     break;
@@ -183,6 +214,11 @@ internal static class Preprocessor
                     }
 
                     Frame f = stack.Peek();
+                    if (f.ParentActive && !f.Taken)
+                    {
+                        NoteUnknownMacros(name, line, result, diagnostics);
+                    }
+
                     bool cond = f.ParentActive && !f.Taken && Condition(name, line, result.Macros, diagnostics);
                     f.Active = cond;
                     f.Taken |= cond;
@@ -237,6 +273,44 @@ internal static class Preprocessor
     }
 
     private static Model.SourceLocation Loc(DiagnosticBag d, Token t) => d.Location(t.Line, t.Column, t.Start, t.Length);
+
+    /// <summary>
+    /// Reports macros a condition tests that are neither defined nor known to be undefined in the exported view:
+    /// they usually come from a header the front end does not read (__LITTLE_ENDIAN_BITFIELD from
+    /// asm/byteorder.h), so the branch taken may differ from the compiler's. #ifndef is exempt: it is the include
+    /// guard and "provide a default" idiom, where the undefined branch is the intended one.
+    /// </summary>
+    private static void NoteUnknownMacros(Token directive, List<Token> line, PreprocessResult result, DiagnosticBag diagnostics)
+    {
+        if (directive.Text == "ifndef")
+        {
+            return;
+        }
+
+        bool afterDefined = directive.Text == "ifdef";
+        for (int i = 1; i < line.Count; i++)
+        {
+            Token t = line[i];
+            if (t.Text == "defined")
+            {
+                afterDefined = true;
+                continue;
+            }
+
+            if (!t.IsIdentifier)
+            {
+                continue;
+            }
+
+            bool call = !afterDefined && i + 1 < line.Count && line[i + 1].Text == "(";
+            afterDefined = false;
+            if (!call && !result.Macros.ContainsKey(t.Text) && !s_knownUndefined.Contains(t.Text))
+            {
+                diagnostics.Report(DiagnosticCatalog.ConditionOnUnknownMacro, Loc(diagnostics, t), t.Text);
+                result.UnknownConditions.Add((t, t.Text));
+            }
+        }
+    }
 
     private static bool Condition(Token directive, List<Token> line, Dictionary<string, MacroDefinition> macros, DiagnosticBag diagnostics)
     {
@@ -307,6 +381,8 @@ internal static class Preprocessor
                 diagnostics.Report(DiagnosticCatalog.ErrorDirective, Loc(diagnostics, name), Lexer.Join(line.Skip(1).ToList()));
                 return;
             case "pragma":
+                Pragma(name, line, result, diagnostics);
+                return;
             case "line":
             case "ident":
             case "warning":
@@ -320,6 +396,51 @@ internal static class Preprocessor
                 diagnostics.Report(DiagnosticCatalog.UnknownDirective, Loc(diagnostics, name), name.Text);
                 return;
         }
+    }
+
+    /// <summary>
+    /// <c>#pragma pack(n)</c>, <c>pack(push[, n])</c>, <c>pack(pop)</c>, <c>pack()</c>: caps member alignment for the
+    /// structs that follow (batadv_packet.h uses it). Other pragmas do not affect layout and are ignored.
+    /// </summary>
+    private static void Pragma(Token directive, List<Token> line, PreprocessResult result, DiagnosticBag diagnostics)
+    {
+        if (line.Count < 2 || line[1].Text != "pack")
+        {
+            return;
+        }
+
+        var args = line.Skip(2).Where(t => t.Text is not ("(" or ")" or ",")).ToList();
+        int next = result.CurrentPack;
+        if (args.Count == 0)
+        {
+            next = 0;
+        }
+        else if (args[0].Text == "pop")
+        {
+            next = result.PackStack.Count > 0 ? result.PackStack.Pop() : 0;
+        }
+        else
+        {
+            bool push = args[0].Text == "push";
+            if (push)
+            {
+                result.PackStack.Push(result.CurrentPack);
+            }
+
+            if ((push ? args.Skip(1).FirstOrDefault() : args[0]) is { Text: not null } v)
+            {
+                if (!ConstantEvaluator.TryParseNumber(v.Text, out CValue n) || n.Bits is not (1 or 2 or 4 or 8 or 16))
+                {
+                    diagnostics.Report(DiagnosticCatalog.MalformedDirective, Loc(diagnostics, v), "pragma pack", "expected 1, 2, 4, 8 or 16");
+                    return;
+                }
+
+                next = (int)n.Bits;
+            }
+        }
+
+        result.CurrentPack = next;
+        result.PackChanges.Add((directive.Start, next));
     }
 
     private static void Define(Token directive, List<Token> line, PreprocessResult result, DiagnosticBag diagnostics)
