@@ -25,6 +25,7 @@ public static class FuzzTargets
     [
         FuzzTargetInfo.Create<PlantedBugTarget>(),
         FuzzTargetInfo.Create<HeaderParserTarget>(),
+        FuzzTargetInfo.Create<UnsafeCoreTarget>(),
         FuzzTargetInfo.Create<SelfTestTarget>(),
 
         // Slot: the in-process iommufd's ioctl dispatcher (src/IommuFd.Simulator) becomes a target here when it
