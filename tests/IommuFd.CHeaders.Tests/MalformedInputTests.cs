@@ -161,6 +161,7 @@ public class MalformedInputTests
     [InlineData("struct snip { __u32 a; } __attribute__((frobnicate));\nstruct ok { __u32 b; };", "IOMMUFD1207")]
     [InlineData("#define A A\n#define B C\n#define C B\nstruct ok { __u32 b; };", "IOMMUFD1104")]
     [InlineData("#frob\nstruct ok { __u32 b; };", "IOMMUFD1101")]
+    [InlineData("#define B B B\nstruct t { __u32 y; } B;\nstruct ok { __u32 b; };", "IOMMUFD1112")]
     [InlineData("/* never closed\nstruct snip { __u32 a; };", "IOMMUFD1001")]
     [InlineData("#define S \"unterminated\nstruct ok { __u32 b; };", "IOMMUFD1002")]
     public void Malformed_constructs_report_the_right_diagnostic(string text, string id)

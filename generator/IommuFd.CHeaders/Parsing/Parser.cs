@@ -55,6 +55,7 @@ internal sealed class Parser
         while (p.Peek.Kind != TokenKind.EndOfFile)
         {
             int before = p._pos;
+            p._expansions = 0; // the expansion budget is per top-level declaration
             progress?.Invoke(p.Peek);
             try
             {
@@ -117,12 +118,13 @@ internal sealed class Parser
     /// </summary>
     private void Expand()
     {
+        Token use = Peek;
         while (Peek.IsIdentifier && _macros.TryGetValue(Peek.Text, out MacroDefinition? m) && !m.IsFunctionLike && !m.IsPredefined)
         {
             if (++_expansions > MaxExpansions)
             {
-                _diagnostics.Report(DiagnosticCatalog.MacroExpansionLimit, Loc(Peek), Peek.Text, MaxExpansions);
-                throw new ParseException(Peek);
+                _diagnostics.Report(DiagnosticCatalog.MacroExpansionLimit, Loc(use), Peek.Text, MaxExpansions);
+                throw new ParseException(use);
             }
 
             _result.ExpandedMacros.Add(m.Name);
