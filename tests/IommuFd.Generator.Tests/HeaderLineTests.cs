@@ -149,6 +149,23 @@ public sealed class HeaderLineTests
                 r.Deref = false;
                 Errno e = Ioctl.VFIO_CHECK_EXTENSION(fd, vfio.VFIO_TYPE1v2_IOMMU, out int result);
                 lines.Add($"0x{(ulong)r.Request:X} arg={r.Arg} {e} result={result}");
+
+                // Zero allocation: the stubs and the in-process seam path allocate nothing per call.
+                r.Deref = true;
+                long before = System.GC.GetAllocatedBytesForCurrentThread();
+                for (int i = 0; i < 1000; i++)
+                {
+                    Ioctl.IOMMU_HWPT_ALLOC(fd, ref alloc);
+                    Ioctl.VFIO_DEVICE_FEATURE(fd, feature);
+                }
+
+                r.Deref = false;
+                for (int i = 0; i < 1000; i++)
+                {
+                    Ioctl.VFIO_CHECK_EXTENSION(fd, 1, out result);
+                }
+
+                lines.Add($"allocated={System.GC.GetAllocatedBytesForCurrentThread() - before}");
                 return string.Join("\n", lines);
             }
         }
@@ -163,7 +180,7 @@ public sealed class HeaderLineTests
         try
         {
             string output = (string)asm.GetType("Probe")!.GetMethod("Run")!.Invoke(null, null)!;
-            Assert.Equal("0x3B89 size=48\n0x3B76 argsz=24\n0x3B75 argsz=24\n0x3B65 arg=3 OK result=3", output);
+            Assert.Equal("0x3B89 size=48\n0x3B76 argsz=24\n0x3B75 argsz=24\n0x3B65 arg=3 OK result=3\nallocated=0", output);
         }
         finally
         {

@@ -15,6 +15,11 @@ internal static class EnumEmitter
         DocWriter.Remarks(w, e.Doc?.Description, "C: " + cName + " (" + unit.IncludeName + ").");
         string type = UnderlyingType(e.Enumerators.Select(x => x.Value)) ?? "int";
         w.WriteLine("[NativeTypeName(" + CSharpNames.StringLiteral(cName) + ")]");
+        if (IsFlags(e))
+        {
+            w.WriteLine("[global::System.Flags]");
+        }
+
         w.WriteLine("public enum " + CSharpNames.Identifier(e.Name!) + (type == "int" ? string.Empty : " : " + type));
         w.OpenBlock();
         for (int i = 0; i < e.Enumerators.Count; i++)
@@ -41,6 +46,16 @@ internal static class EnumEmitter
 
         w.CloseBlock();
     }
+
+    /// <summary>
+    /// A bit-flag enum: named like one (<c>*_flags</c>, <c>*_flag</c>, <c>*_capabilities</c>) and every nonzero
+    /// value a single bit, so <c>[Flags]</c> makes <c>ToString</c> and debuggers show combinations.
+    /// </summary>
+    internal static bool IsFlags(EnumModel e) =>
+        e.Name is { } name
+        && (name.EndsWith("_flags", StringComparison.Ordinal) || name.EndsWith("_flag", StringComparison.Ordinal) || name.EndsWith("_capabilities", StringComparison.Ordinal))
+        && e.Enumerators.Count > 0
+        && e.Enumerators.All(x => x.Value >= 0 && (x.Value & (x.Value - 1)) == 0);
 
     /// <summary>
     /// The smallest of int, uint, long, ulong that holds every value (C's own rule for enum types, plus the GNU
