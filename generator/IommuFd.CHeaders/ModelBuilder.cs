@@ -127,11 +127,17 @@ internal sealed class ModelBuilder
                 continue; // redefined later or #undef'd: the final definition is what C code sees
             }
 
-            Guarded(def.NameToken, "folding macro " + def.Name, () => BuildMacro(def, structs, constants, ioctls));
+            Guarded(def.NameToken, "folding macro " + def.Name, () => BuildMacro(def, constants, ioctls));
         }
 
         List<IoctlModel> pairedIoctls = PairIoctls(ioctls, structs.Select(s => s.Model).ToList());
-        List<StructModel> finalStructs = structs.Select(s => FinishStruct(s.Syntax, s.Model, pairedIoctls)).ToList();
+        var finalStructs = new List<StructModel>();
+        foreach ((AggregateSyntax syntax, StructModel model) in structs)
+        {
+            StructModel finished = model;
+            Guarded(syntax.NameToken, "documenting struct " + model.Name, () => finished = FinishStruct(syntax, model, pairedIoctls));
+            finalStructs.Add(finished);
+        }
 
         var sections = _docs.Where(d => d.Kind == KernelDocKind.DocSection)
             .Select(d => new DocSection(d.Name, d.Description, _bag.Location(d.Comment.Line, d.Comment.Column, d.Comment.Start, d.Comment.Text.Length)))
@@ -256,7 +262,7 @@ internal sealed class ModelBuilder
 
     // ---------------------------------------------------------------- macros
 
-    private void BuildMacro(MacroDefinition def, List<(AggregateSyntax Syntax, StructModel Model)> structs, List<ConstantModel> constants, List<(IoctlModel, Token)> ioctls)
+    private void BuildMacro(MacroDefinition def, List<ConstantModel> constants, List<(IoctlModel, Token)> ioctls)
     {
         if (def.IsPredefined)
         {
