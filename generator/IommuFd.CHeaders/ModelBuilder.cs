@@ -395,6 +395,7 @@ internal sealed class ModelBuilder
     {
         IoctlArgumentKind? kind = null;
         string? argStruct = null;
+        string? argType = null;
         DocComment? doc = null;
 
         // 1. VFIO style: the ioctl's own block says "NAME - _IOx(type, nr[, arg])".
@@ -422,6 +423,7 @@ internal sealed class ModelBuilder
             else
             {
                 kind = IoctlArgumentKind.Value;
+                argType = arg;
             }
         }
 
@@ -493,7 +495,15 @@ internal sealed class ModelBuilder
             doc = new DocComment(plain, string.Empty);
         }
 
-        return ioctl with { ArgumentKind = kind.Value, ArgumentStruct = kind == IoctlArgumentKind.Struct ? argStruct : null, MinSize = minSize, MinSizeField = minField, Doc = doc };
+        return ioctl with
+        {
+            ArgumentKind = kind.Value,
+            ArgumentStruct = kind == IoctlArgumentKind.Struct ? argStruct : null,
+            ArgumentType = kind == IoctlArgumentKind.Value ? argType : null,
+            MinSize = minSize,
+            MinSizeField = minField,
+            Doc = doc,
+        };
     }
 
     private static string Describe(IoctlArgumentKind kind, string? tag) => kind == IoctlArgumentKind.Struct ? "struct " + tag : kind.ToString().ToLowerInvariant();

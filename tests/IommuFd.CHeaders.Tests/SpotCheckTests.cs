@@ -176,6 +176,8 @@ public class SpotCheckTests
         Assert.Equal(IoctlArgumentKind.Value, m.Ioctl("VFIO_CHECK_EXTENSION").ArgumentKind); // _IOW(…, __u32)
         Assert.Equal(IoctlArgumentKind.Value, m.Ioctl("VFIO_SET_IOMMU").ArgumentKind); // _IOW(…, __s32)
         Assert.Equal(IoctlArgumentKind.Value, m.Ioctl("VFIO_GROUP_GET_DEVICE_FD").ArgumentKind); // _IOW(…, char)
+        Assert.Equal(("__u32", "__s32", "char"), (m.Ioctl("VFIO_CHECK_EXTENSION").ArgumentType, m.Ioctl("VFIO_SET_IOMMU").ArgumentType, m.Ioctl("VFIO_GROUP_GET_DEVICE_FD").ArgumentType));
+        Assert.Null(m.Ioctl("VFIO_DEVICE_GET_INFO").ArgumentType);
         Assert.Equal("vfio_iommu_type1_dirty_bitmap", m.Ioctl("VFIO_IOMMU_DIRTY_PAGES").ArgumentStruct); // signature spans two lines
         Assert.Equal("vfio_device_bind_iommufd", m.Ioctl("VFIO_DEVICE_BIND_IOMMUFD").ArgumentStruct); // plain /* block
         Assert.Equal("vfio_iommu_type1_info", m.Ioctl("VFIO_IOMMU_GET_INFO").ArgumentStruct); // comment names a non-existent struct; annotation

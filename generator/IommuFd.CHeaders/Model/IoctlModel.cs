@@ -56,4 +56,14 @@ public sealed record IoctlModel(
     string? MinSizeField,
     string Definition,
     DocComment? Doc,
-    SourceLocation Location);
+    SourceLocation Location)
+{
+    /// <summary>
+    /// For <see cref="IoctlArgumentKind.Value"/> arguments: the scalar type the comment names in
+    /// <c>_IOW(type, nr, T)</c> (<c>__u32</c>, <c>__s32</c>, <c>char</c>), else null. Whether the value itself or a
+    /// pointer to it is passed is not stated by the header (VFIO_SET_IOMMU passes the value, VFIO_GROUP_SET_CONTAINER
+    /// a pointer to an __s32, VFIO_GROUP_GET_DEVICE_FD a string). Added as an init-only property so the positional
+    /// constructor stays unchanged.
+    /// </summary>
+    public string? ArgumentType { get; init; }
+}
