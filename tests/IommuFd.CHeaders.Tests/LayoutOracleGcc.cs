@@ -26,7 +26,11 @@ internal static class LayoutOracleGcc
     }
 
     /// <summary>Compiles <paramref name="source"/> against a header line; returns gcc's exit code and diagnostics.</summary>
-    public static (int ExitCode, string Errors) Compile(string line, string source)
+    public static (int ExitCode, string Errors) Compile(string line, string source) =>
+        CompileWith(LayoutOracleWriter.CompilerArguments(Headers.LineDirectory(line)), source);
+
+    /// <summary>Runs gcc with <paramref name="arguments"/> on <paramref name="source"/> from stdin.</summary>
+    public static (int ExitCode, string Errors) CompileWith(IEnumerable<string> arguments, string source)
     {
         var psi = new ProcessStartInfo(Gcc)
         {
@@ -35,7 +39,7 @@ internal static class LayoutOracleGcc
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (string a in LayoutOracleWriter.CompilerArguments(Headers.LineDirectory(line)))
+        foreach (string a in arguments)
         {
             psi.ArgumentList.Add(a);
         }
