@@ -15,7 +15,8 @@ namespace IommuFd.Generator;
 /// <remarks>
 /// <para>Pipeline (each step named in <see cref="StepNames"/>):</para>
 /// <code>
-/// AdditionalTexts ─Where(*.h + IommuFdHeader)→ HeaderInputs ─Combine(Annotations)→ ParseHeader → PlanHeader
+/// AdditionalTexts ─Where(*.h + IommuFdHeader)→ HeaderInputs ─Collect/first per include name→ UniqueHeaders
+///     UniqueHeaders ─Combine(Annotations)→ ParseHeader → PlanHeader
 ///     PlanHeader → Diagnostics ─────────────────────────────→ RegisterSourceOutput(report)
 ///     PlanHeader → EmitUnits ─SelectMany→ EmitUnit → EmitSource → RegisterSourceOutput(AddSource)
 /// </code>
@@ -38,6 +39,29 @@ public sealed class IommuFdGenerator : IIncrementalGenerator
             .Where(static h => h is not null)
             .Select(static (h, _) => h!)
             .WithTrackingName(StepNames.HeaderInputs);
+
+        // Two AdditionalFiles with one include name (a header added twice, or an include dir plus a hand-added item)
+        // would generate the same hint names, which fails the whole generator. Keep the first, report the others.
+        // Collect + SelectMany keeps per-header caching: unchanged headers come out Unchanged and are not re-parsed.
+        IncrementalValueProvider<ImmutableArray<HeaderInput>> allHeaders = headers.Collect();
+        context.RegisterSourceOutput(allHeaders, static (spc, all) =>
+        {
+            foreach (HeaderInput duplicate in Duplicates(all))
+            {
+                spc.ReportDiagnostic(new DiagnosticInfo(
+                    DiagnosticDescriptors.DuplicateFile,
+                    HeaderDiagnosticSeverity.Warning,
+                    "Header '" + duplicate.Path + "' has the include name " + duplicate.IncludeName + " of an earlier header; it is ignored. Is the same header added twice as an AdditionalFile?",
+                    duplicate.Path,
+                    0,
+                    0,
+                    0,
+                    0).ToDiagnostic());
+            }
+        });
+        headers = allHeaders
+            .SelectMany(static (all, _) => Unique(all))
+            .WithTrackingName(StepNames.UniqueHeaders);
 
         // At most one annotation file is expected; the first one wins (a second is almost certainly a glue mistake,
         // and picking deterministically keeps the output stable).
@@ -86,6 +110,30 @@ public sealed class IommuFdGenerator : IIncrementalGenerator
                 spc.ReportDiagnostic(file.Failure.ToDiagnostic());
             }
         });
+    }
+
+    private static IEnumerable<HeaderInput> Unique(ImmutableArray<HeaderInput> all)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (HeaderInput h in all)
+        {
+            if (seen.Add(h.IncludeName))
+            {
+                yield return h;
+            }
+        }
+    }
+
+    private static IEnumerable<HeaderInput> Duplicates(ImmutableArray<HeaderInput> all)
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (HeaderInput h in all)
+        {
+            if (!seen.Add(h.IncludeName))
+            {
+                yield return h;
+            }
+        }
     }
 
     internal static EmitPlan PlanSafely(ParseOutcome outcome, CancellationToken cancellationToken)

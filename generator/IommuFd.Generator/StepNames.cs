@@ -9,6 +9,9 @@ public static class StepNames
     /// <summary>AdditionalFiles flagged as headers, read into <c>HeaderInput</c> values.</summary>
     public const string HeaderInputs = nameof(HeaderInputs);
 
+    /// <summary>Headers with distinct include names (the first of duplicates).</summary>
+    public const string UniqueHeaders = nameof(UniqueHeaders);
+
     /// <summary>The ioctl annotation file's text (collected; empty when there is none).</summary>
     public const string Annotations = nameof(Annotations);
 

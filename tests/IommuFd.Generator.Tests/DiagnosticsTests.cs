@@ -57,6 +57,18 @@ public sealed class DiagnosticsTests
     }
 
     [Fact]
+    public void The_same_header_twice_warns_instead_of_failing_the_generator()
+    {
+        const string text = "struct good { __u32 a; };\n";
+        GeneratorDriverRunResult result = GeneratorHarness.Run(
+            [new GeneratorHarness.Header("/a/linux/bad.h", "linux/bad.h", text), new GeneratorHarness.Header("/b/linux/bad.h", "linux/bad.h", text), new GeneratorHarness.Header("/a/linux/bad.h", "linux/bad.h", text)],
+            withAnnotations: false);
+        Assert.All(result.Results, r => Assert.Null(r.Exception));
+        Assert.Contains(result.Diagnostics, d => d.Id == "IOMMUFD3006");
+        Assert.Single(result.Results.Single().GeneratedSources, s => s.HintName == "linux.bad.good.g.cs");
+    }
+
+    [Fact]
     public void Garbage_input_never_throws()
     {
         var rng = new Random(1234);

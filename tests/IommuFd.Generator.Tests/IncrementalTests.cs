@@ -15,7 +15,7 @@ public sealed class IncrementalTests
 {
     private static readonly string[] s_allSteps =
     [
-        StepNames.HeaderInputs, StepNames.Annotations, StepNames.ParseHeader, StepNames.PlanHeader,
+        StepNames.HeaderInputs, StepNames.UniqueHeaders, StepNames.Annotations, StepNames.ParseHeader, StepNames.PlanHeader,
         StepNames.Diagnostics, StepNames.EmitUnits, StepNames.EmitUnit, StepNames.EmitSource,
     ];
 

@@ -44,6 +44,9 @@ internal static class DiagnosticDescriptors
     /// <summary>IOMMUFD3005: a type cannot be emitted at all (e.g. an integer width C# has no type for); it is skipped.</summary>
     public const string UnsupportedType = "IOMMUFD3005";
 
+    /// <summary>IOMMUFD3006: two headers have the same include name (the same header added twice); the first is used.</summary>
+    public const string DuplicateFile = "IOMMUFD3006";
+
     private static readonly ConcurrentDictionary<(string, HeaderDiagnosticSeverity), DiagnosticDescriptor> s_cache = new();
 
     // Titles of the front end's ids come from its own catalogue (IommuFd.CHeaders DiagnosticCatalog), so there is
