@@ -1,5 +1,6 @@
 using System.Collections.Immutable;
 using System.Runtime.CompilerServices;
+using IommuFd.Generator.Pipeline;
 using IommuFd.Generator.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp;
@@ -87,7 +88,7 @@ public sealed class IncrementalTests
             .ToList();
         var fresh = emitted.Where(o => o.Reason is IncrementalStepRunReason.New or IncrementalStepRunReason.Modified).ToList();
         var file = Assert.Single(fresh);
-        Assert.Equal("linux.iommufd.added_by_test.g.cs", ((dynamic)file.Value).HintName);
+        Assert.Equal("linux.iommufd.added_by_test.g.cs", ((GeneratedFile)file.Value).HintName);
         Assert.Contains(result.Results.Single().GeneratedSources, s => s.HintName == "linux.iommufd.added_by_test.g.cs");
     }
 
