@@ -26,6 +26,7 @@ public static class FuzzTargets
         FuzzTargetInfo.Create<PlantedBugTarget>(),
         FuzzTargetInfo.Create<HeaderParserTarget>(),
         FuzzTargetInfo.Create<UnsafeCoreTarget>(),
+        FuzzTargetInfo.Create<GeneratorTarget>(),
         FuzzTargetInfo.Create<SelfTestTarget>(),
 
         // Slot: the in-process iommufd's ioctl dispatcher (src/IommuFd.Simulator) becomes a target here when it
