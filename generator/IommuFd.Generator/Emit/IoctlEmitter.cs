@@ -66,7 +66,11 @@ internal static class IoctlEmitter
                 case IoctlArgumentKind.Value:
                     DocWriter.RawElement(w, "summary", "Sends <see cref=\"" + request + "\"/> with an integer (or a pointer to a scalar, cast to <c>nuint</c>) as the third ioctl argument." + what);
                     WriteFdParam(w);
-                    DocWriter.Param(w, "arg", "The argument value as the kernel sees it: an integer, or the address of a scalar (e.g. a container fd, a device name).");
+                    DocWriter.Param(
+                        w,
+                        "arg",
+                        "The argument value as the kernel sees it: an integer, or the address of a scalar (e.g. a container fd, a device name)."
+                        + (i.ArgumentType is { Length: > 0 } t ? " The header names its type as <c>" + DocWriter.Escape(t) + "</c>; the kernel-doc says whether it is passed by value or by address." : string.Empty));
                     DocWriter.Param(w, "result", "The ioctl's non-negative return value on success (e.g. an answer or a new fd); -1 on failure.");
                     WriteReturns(w);
                     w.WriteLine("[MethodImpl(MethodImplOptions.AggressiveInlining)]");
