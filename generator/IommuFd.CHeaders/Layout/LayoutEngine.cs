@@ -185,9 +185,15 @@ internal sealed class LayoutEngine
 
             if (agg.Packed)
             {
-                memberAlign = m.AlignAttribute > 0 ? m.AlignAttribute : 1;
+                // packed drops natural alignment but not alignment the user asked for: aligned(n) on the member,
+                // or the aligned(8) inside __aligned_u64.
+                // (gcc applies an attribute among the declaration specifiers to the member, so even "__aligned_u64 *p" keeps it.)
+                int userAlign = Math.Max(m.AlignAttribute, m.Type?.Builtin is { IsUserAligned: true } ? 8 : 0);
+                memberAlign = userAlign > 0 ? userAlign : 1;
             }
-            else if (pack > 0 && m.AlignAttribute == 0)
+
+            // #pragma pack caps every member, even one with aligned(n) (gcc: maximum_field_alignment in layout_decl).
+            if (pack > 0)
             {
                 memberAlign = Math.Min(memberAlign, pack);
             }

@@ -12,7 +12,11 @@ namespace IommuFd.CHeaders.Preprocessing;
 /// <param name="Align">alignof in bytes.</param>
 /// <param name="IsSigned">Signed integer.</param>
 /// <param name="IsPointer">True for the pointer pseudo-type.</param>
-internal readonly record struct BuiltinType(string Name, int Size, int Align, bool IsSigned, bool IsPointer = false);
+/// <param name="IsUserAligned">
+/// True for <c>__aligned_u64</c> and friends: their alignment comes from <c>__attribute__((aligned(8)))</c>, which
+/// survives <c>__attribute__((packed))</c> on the enclosing struct (gcc's DECL_USER_ALIGN).
+/// </param>
+internal readonly record struct BuiltinType(string Name, int Size, int Align, bool IsSigned, bool IsPointer = false, bool IsUserAligned = false);
 
 /// <summary>Lookup of built-in type spellings.</summary>
 internal static class BuiltinTypes
@@ -36,10 +40,10 @@ internal static class BuiltinTypes
         ["__be32"] = new("__be32", 4, 4, false),
         ["__le64"] = new("__le64", 8, 8, false),
         ["__be64"] = new("__be64", 8, 8, false),
-        ["__aligned_u64"] = new("__aligned_u64", 8, 8, false),
-        ["__aligned_s64"] = new("__aligned_s64", 8, 8, true),
-        ["__aligned_le64"] = new("__aligned_le64", 8, 8, false),
-        ["__aligned_be64"] = new("__aligned_be64", 8, 8, false),
+        ["__aligned_u64"] = new("__aligned_u64", 8, 8, false, IsUserAligned: true),
+        ["__aligned_s64"] = new("__aligned_s64", 8, 8, true, IsUserAligned: true),
+        ["__aligned_le64"] = new("__aligned_le64", 8, 8, false, IsUserAligned: true),
+        ["__aligned_be64"] = new("__aligned_be64", 8, 8, false, IsUserAligned: true),
         ["__sum16"] = new("__sum16", 2, 2, false),
         ["__wsum"] = new("__wsum", 4, 4, false),
         ["__poll_t"] = new("__poll_t", 4, 4, false),

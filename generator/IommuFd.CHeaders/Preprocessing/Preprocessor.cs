@@ -417,7 +417,8 @@ internal static class Preprocessor
         }
         else if (args[0].Text == "pop")
         {
-            next = result.PackStack.Count > 0 ? result.PackStack.Pop() : 0;
+            // gcc ignores a pop without a matching push (with a warning); so does the front end.
+            next = result.PackStack.Count > 0 ? result.PackStack.Pop() : result.CurrentPack;
         }
         else
         {
