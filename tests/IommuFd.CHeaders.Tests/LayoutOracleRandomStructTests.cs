@@ -42,10 +42,19 @@ public class LayoutOracleRandomStructTests
             return sb.Append("};\n").ToString();
         }
 
+        if (kind == 4)
+        {
+            // Several declarators sharing one type, one of them an array.
+            string scalar = s_scalars[rng.Next(s_scalars.Length)];
+            return $"\t{scalar} {name}, m{counter++}[{rng.Next(1, 4)}], *m{counter++};\n";
+        }
+
         string type = kind switch
         {
             1 or 2 when known.Count > 0 => known[rng.Next(known.Count)],
             3 => s_scalars[rng.Next(s_scalars.Length)] + " *",
+            5 => "enum snip_e",
+            6 => "const " + s_scalars[rng.Next(s_scalars.Length)],
             _ => s_scalars[rng.Next(s_scalars.Length)],
         };
         string array = rng.Next(5) switch
@@ -63,7 +72,7 @@ public class LayoutOracleRandomStructTests
     {
         _output.WriteLine($"seed {Seed} (set IOMMUFD_TEST_SEED to change)");
         var rng = new Random(Seed);
-        var header = new StringBuilder("#ifndef _SNIP_RANDOM_H\n#define _SNIP_RANDOM_H\n#include <linux/types.h>\n");
+        var header = new StringBuilder("#ifndef _SNIP_RANDOM_H\n#define _SNIP_RANDOM_H\n#include <linux/types.h>\nenum snip_e { SNIP_E0, SNIP_E1 = 7 };\n");
         var known = new List<string>();
         int counter = 0;
         for (int i = 0; i < 120; i++)
