@@ -571,7 +571,23 @@ internal sealed class ModelBuilder
         return before ?? any;
     }
 
-    private static DocComment? ToDoc(KernelDocBlock? b) => b is null ? null : new DocComment(b.Summary, b.Description);
+    private static DocComment? ToDoc(KernelDocBlock? b)
+    {
+        if (b is null)
+        {
+            return null;
+        }
+
+        // VFIO heads are signatures ("_IOR(VFIO_TYPE, VFIO_BASE + 7, struct vfio_device_info)"), often with the wrong
+        // _IO* (every VFIO ioctl is _IO): the first paragraph of the text is the real summary.
+        if (b.SignatureMacro is not null && b.Description.Length > 0)
+        {
+            string[] parts = b.Description.Split(new[] { "\n\n" }, 2, StringSplitOptions.None);
+            return new DocComment(KernelDocReader.Collapse(parts[0]), parts.Length > 1 ? parts[1].Trim('\n') : string.Empty);
+        }
+
+        return new DocComment(b.Summary, b.Description);
+    }
 
     /// <summary>A comment that starts on <paramref name="line"/> after <paramref name="after"/> (a trailing member comment).</summary>
     private string? TrailingComment(int line, int after)
