@@ -526,3 +526,42 @@ public class WiderConstructTests
         Assert.Equal((ConstantType.Int, 255L), (m.Constant("SNIP_CAST").Type, m.Constant("SNIP_CAST").Value));
     }
 }
+
+public class TypedefTests
+{
+    [Fact]
+    public void Typedefs_of_scalars_pointers_tags_and_arrays_resolve_and_gcc_agrees()
+    {
+        const string Text = """
+            #include <linux/types.h>
+            typedef __u32 snip_id_t;
+            typedef snip_id_t snip_id2_t, *snip_id_ptr_t;
+            typedef struct snip_range { __u64 start; __u64 last; } snip_range_t;
+            typedef __u8 snip_uuid_t[16];
+            typedef struct { __u32 hidden; } snip_unnamed_t;
+            struct snip {
+            	snip_id_t id;
+            	snip_id2_t id2;
+            	snip_id_ptr_t ptr;
+            	snip_id_ptr_t *pptr;
+            	snip_range_t range;
+            	snip_uuid_t uuid;
+            	__u8 tail[sizeof(snip_uuid_t) + sizeof(snip_range_t)];
+            };
+            struct snip_bad { snip_unnamed_t x; };
+            """;
+        HeaderModel m = HeaderParser.Parse("typedefs.h", "linux/typedefs.h", Text);
+        StructModel s = m.Struct("snip");
+        Assert.Equal(("snip_id_t", FieldKind.Integer, 4), (s.Field("id").CType, s.Field("id").Kind, s.Field("id").Size));
+        Assert.Equal(("snip_id_ptr_t", FieldKind.Pointer), (s.Field("ptr").CType, s.Field("ptr").Kind));
+        Assert.Equal(("snip_id_ptr_t *", FieldKind.Pointer), (s.Field("pptr").CType, s.Field("pptr").Kind));
+        Assert.Equal(("snip_range_t", FieldKind.Struct, "snip_range"), (s.Field("range").CType, s.Field("range").Kind, s.Field("range").StructName));
+        Assert.Equal(("__u8", 16, 16), (s.Field("uuid").CType, s.Field("uuid").ArrayLength, s.Field("uuid").Size));
+        Assert.Equal(32, s.Field("tail").ArrayLength);
+        Assert.DoesNotContain(m.Structs, x => x.Name == "snip_bad");
+        Assert.Contains(m.Diagnostics, d => d.Id == "IOMMUFD1202" && d.Location.Line == 16);
+
+        (int exit, string errors) = LayoutOracleGcc.CompileSnippet("typedefs.h", Text, m);
+        Assert.True(exit == 0, errors);
+    }
+}

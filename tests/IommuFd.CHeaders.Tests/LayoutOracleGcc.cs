@@ -29,6 +29,25 @@ internal static class LayoutOracleGcc
     public static (int ExitCode, string Errors) Compile(string line, string source) =>
         CompileWith(LayoutOracleWriter.CompilerArguments(Headers.LineDirectory(line)), source);
 
+    /// <summary>
+    /// Writes <paramref name="headerText"/> as linux/&lt;name&gt; in a temporary include directory and compiles the
+    /// oracle of <paramref name="model"/> against it (and the 7.2 header line for linux/types.h).
+    /// </summary>
+    public static (int ExitCode, string Errors) CompileSnippet(string name, string headerText, IommuFd.CHeaders.Model.HeaderModel model)
+    {
+        string dir = Path.Combine(Path.GetTempPath(), "iommufd-oracle-" + Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(Path.Combine(dir, "linux"));
+        try
+        {
+            File.WriteAllText(Path.Combine(dir, "linux", name), headerText);
+            return CompileWith(new[] { "-fsyntax-only", "-std=gnu11", "-I", dir, "-I", Headers.LineDirectory("7.2"), "-nostdinc", "-x", "c", "-" }, LayoutOracleWriter.Write(new[] { model }));
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
     /// <summary>Runs gcc with <paramref name="arguments"/> on <paramref name="source"/> from stdin.</summary>
     public static (int ExitCode, string Errors) CompileWith(IEnumerable<string> arguments, string source)
     {

@@ -278,7 +278,9 @@ internal sealed class LayoutEngine
             elementSize = BuiltinTypes.PointerSize;
             align = BuiltinTypes.PointerSize;
             structName = type.Tag;
-            ctype = type.Text + " " + new string('*', m.PointerDepth);
+            // Stars written at the member; those inside a pointer typedef are part of its name.
+            int own = m.PointerDepth - type.TypedefPointerDepth;
+            ctype = own > 0 ? type.Text + " " + new string('*', own) : type.Text;
         }
         else if (type.Builtin is BuiltinType bt)
         {

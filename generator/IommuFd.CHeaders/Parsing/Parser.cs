@@ -145,6 +145,13 @@ internal sealed class Parser
 
         SkipAttributes(null);
         t = Peek;
+        if (t.Is("typedef"))
+        {
+            _pos++;
+            Typedef();
+            return;
+        }
+
         if (t.Is("struct") || t.Is("union"))
         {
             (AggregateSyntax? body, _) = AggregateSpecifier(0);
@@ -341,114 +348,23 @@ internal sealed class Parser
             return;
         }
 
-        SkipAttributes(null);
-
-        // Leading qualifiers: const/volatile are part of the C type (the oracle compares types exactly); __user
-        // and friends are empty macros in userspace.
-        string qualifiers = string.Empty;
-        Expand();
-        while (Peek.IsIdentifier && BuiltinTypes.IsIgnoredQualifier(Peek.Text))
+        TypeSyntax type = TypeSpecifier(depth, out AggregateSyntax? unnamed);
+        if (unnamed is not null)
         {
-            if (Peek.Text is "const" or "volatile" && !qualifiers.Contains(Peek.Text))
+            if (Peek.Is(";"))
             {
-                qualifiers += Peek.Text + " ";
+                // Anonymous struct/union: its members are members of the parent (C11 6.7.2.1p13).
+                parent.Members.Add(new MemberSyntax { Anonymous = unnamed, NameToken = unnamed.Keyword, End = Next() });
+                return;
             }
 
-            _pos++;
-            Expand();
-        }
-
-        Token first = Peek;
-        TypeSyntax type;
-        if (first.Is("struct") || first.Is("union"))
-        {
-            (AggregateSyntax? body, string? tag) = AggregateSpecifier(depth + 1);
-            SkipAttributes(body);
-            if (body is not null && body.Name is null)
-            {
-                if (Peek.Is(";"))
-                {
-                    // Anonymous struct/union: its members are members of the parent (C11 6.7.2.1p13).
-                    parent.Members.Add(new MemberSyntax { Anonymous = body, NameToken = body.Keyword, End = Next() });
-                    return;
-                }
-
-                _diagnostics.Report(DiagnosticCatalog.UnsupportedMember, Loc(Peek), Peek.ToString(), parent.Name ?? "<anonymous>", "a member of an unnamed struct or union type needs a tag to be modelled");
-                throw new ParseException(Peek);
-            }
-
-            type = new TypeSyntax(qualifiers + (first.Text == "union" ? "union " : "struct ") + tag, first) { Tag = tag };
-        }
-        else if (first.Is("enum"))
-        {
-            _pos++;
-            SkipAttributes(null);
-            if (!Peek.IsIdentifier)
-            {
-                _pos--;
-                EnumSpecifier(depth + 1);
-                type = new TypeSyntax("int", first) { IsEnum = true, Builtin = new BuiltinType("int", 4, 4, true) };
-            }
-            else
-            {
-                Token name = Peek;
-                _pos--;
-                EnumSpecifier(depth + 1);
-                type = new TypeSyntax("enum " + name.Text, first) { IsEnum = true, Builtin = new BuiltinType("enum " + name.Text, 4, 4, false) };
-            }
-        }
-        else
-        {
-            var words = new List<string>();
-            while (Peek.IsIdentifier && (BuiltinTypes.IsSingleWordType(Peek.Text) || BuiltinTypes.IsStandardWord(Peek.Text) || BuiltinTypes.IsIgnoredQualifier(Peek.Text)))
-            {
-                // A single-word type ("__u32") is complete; the next identifier is the declarator.
-                if (BuiltinTypes.IsSingleWordType(Peek.Text) && words.Any(w => !BuiltinTypes.IsIgnoredQualifier(w)))
-                {
-                    break;
-                }
-
-                words.Add(Next().Text);
-                Expand();
-                if (BuiltinTypes.IsSingleWordType(words[words.Count - 1]))
-                {
-                    while (Peek.IsIdentifier && BuiltinTypes.IsIgnoredQualifier(Peek.Text))
-                    {
-                        _pos++;
-                    }
-
-                    break;
-                }
-            }
-
-            if (!BuiltinTypes.TryGetScalar(words, out BuiltinType bt))
-            {
-                if (first.IsIdentifier)
-                {
-                    // "foo_t x;": name the type and, if visible, the member it was meant for.
-                    string typeName = words.Count > 0 ? string.Join(" ", words) : first.Text;
-                    string member = words.Count == 0 && PeekAt(1).IsIdentifier ? PeekAt(1).Text : (Peek.IsIdentifier ? Peek.Text : "?");
-                    _diagnostics.Report(DiagnosticCatalog.UnknownType, Loc(first), typeName, member);
-                    throw new ParseException(first);
-                }
-
-                throw Error("a member declaration");
-            }
-
-            foreach (string q in new[] { "const", "volatile" })
-            {
-                if (words.Contains(q) && !qualifiers.Contains(q))
-                {
-                    qualifiers += q + " ";
-                }
-            }
-
-            type = new TypeSyntax(qualifiers + bt.Name, first) { Builtin = bt };
+            _diagnostics.Report(DiagnosticCatalog.UnsupportedMember, Loc(Peek), Peek.ToString(), parent.Name ?? "<anonymous>", "a member of an unnamed struct or union type needs a tag to be modelled");
+            throw new ParseException(Peek);
         }
 
         while (true)
         {
-            var m = new MemberSyntax { Type = type };
+            var m = new MemberSyntax { Type = type, PointerDepth = type.TypedefPointerDepth };
             SkipAttributes(null, m);
             while (Accept("*"))
             {
@@ -493,6 +409,12 @@ internal sealed class Parser
                 _pos++;
             }
 
+            if (type.ImpliedDimension is not null)
+            {
+                // An array typedef ("typedef __u8 guid_t[16]") adds its dimension after the member's own.
+                m.Dimensions.Add(type.ImpliedDimension);
+            }
+
             SkipAttributes(null, m);
             if (Peek.Is(":"))
             {
@@ -510,6 +432,193 @@ internal sealed class Parser
             m.End = Expect(";");
             parent.Members.Add(m);
             return;
+        }
+    }
+
+    /// <summary>
+    /// Qualifiers and one type specifier: a struct/union/enum (possibly with a body), built-in words, or a typedef
+    /// name. An unnamed struct/union body is returned in <paramref name="unnamed"/> for the caller to place.
+    /// </summary>
+    private TypeSyntax TypeSpecifier(int depth, out AggregateSyntax? unnamed)
+    {
+        unnamed = null;
+        SkipAttributes(null);
+
+        // Leading qualifiers: const/volatile are part of the C type (the oracle compares types exactly); __user
+        // and friends are empty macros in userspace.
+        string qualifiers = string.Empty;
+        Expand();
+        while (Peek.IsIdentifier && BuiltinTypes.IsIgnoredQualifier(Peek.Text))
+        {
+            if (Peek.Text is "const" or "volatile" && !qualifiers.Contains(Peek.Text))
+            {
+                qualifiers += Peek.Text + " ";
+            }
+
+            _pos++;
+            Expand();
+        }
+
+        Token first = Peek;
+        if (first.Is("struct") || first.Is("union"))
+        {
+            (AggregateSyntax? body, string? tag) = AggregateSpecifier(depth + 1);
+            SkipAttributes(body);
+            if (body is not null && body.Name is null)
+            {
+                unnamed = body;
+                return new TypeSyntax(first.Text, first);
+            }
+
+            return new TypeSyntax(qualifiers + (first.Text == "union" ? "union " : "struct ") + tag, first) { Tag = tag };
+        }
+
+        if (first.Is("enum"))
+        {
+            _pos++;
+            SkipAttributes(null);
+            bool named = Peek.IsIdentifier;
+            Token name = Peek;
+            _pos--;
+            EnumSpecifier(depth + 1);
+            return named
+                ? new TypeSyntax("enum " + name.Text, first) { IsEnum = true, Builtin = new BuiltinType("enum " + name.Text, 4, 4, false) }
+                : new TypeSyntax("int", first) { IsEnum = true, Builtin = new BuiltinType("int", 4, 4, true) };
+        }
+
+        if (first.IsIdentifier && _result.Typedefs.TryGetValue(first.Text, out TypedefSyntax? td))
+        {
+            _pos++;
+            if (td.Unsupported is not null)
+            {
+                _diagnostics.Report(DiagnosticCatalog.UnknownType, Loc(first), first.Text + " (" + td.Unsupported + ")", Peek.IsIdentifier ? Peek.Text : "?");
+                throw new ParseException(first);
+            }
+
+            TypeSyntax target = td.Target;
+            if (td.Dimension is not null)
+            {
+                // The member is an array of the element type; the typedef name cannot describe one element.
+                return new TypeSyntax(target.Text, first) { Builtin = target.Builtin, Tag = target.Tag, IsEnum = target.IsEnum, ImpliedDimension = td.Dimension };
+            }
+
+            return new TypeSyntax(qualifiers + first.Text, first)
+            {
+                Builtin = target.Builtin,
+                Tag = target.Tag,
+                IsEnum = target.IsEnum,
+                TypedefPointerDepth = td.PointerDepth,
+            };
+        }
+
+        var words = new List<string>();
+        while (Peek.IsIdentifier && (BuiltinTypes.IsSingleWordType(Peek.Text) || BuiltinTypes.IsStandardWord(Peek.Text) || BuiltinTypes.IsIgnoredQualifier(Peek.Text)))
+        {
+            // A single-word type ("__u32") is complete; the next identifier is the declarator.
+            if (BuiltinTypes.IsSingleWordType(Peek.Text) && words.Any(w => !BuiltinTypes.IsIgnoredQualifier(w)))
+            {
+                break;
+            }
+
+            words.Add(Next().Text);
+            Expand();
+            if (BuiltinTypes.IsSingleWordType(words[words.Count - 1]))
+            {
+                while (Peek.IsIdentifier && BuiltinTypes.IsIgnoredQualifier(Peek.Text))
+                {
+                    _pos++;
+                }
+
+                break;
+            }
+        }
+
+        if (!BuiltinTypes.TryGetScalar(words, out BuiltinType bt))
+        {
+            if (first.IsIdentifier)
+            {
+                // "foo_t x;": name the type and, if visible, the member it was meant for.
+                string typeName = words.Count > 0 ? string.Join(" ", words) : first.Text;
+                string member = words.Count == 0 && PeekAt(1).IsIdentifier ? PeekAt(1).Text : (Peek.IsIdentifier ? Peek.Text : "?");
+                _diagnostics.Report(DiagnosticCatalog.UnknownType, Loc(first), typeName, member);
+                throw new ParseException(first);
+            }
+
+            throw Error("a type");
+        }
+
+        foreach (string q in new[] { "const", "volatile" })
+        {
+            if (words.Contains(q) && !qualifiers.Contains(q))
+            {
+                qualifiers += q + " ";
+            }
+        }
+
+        return new TypeSyntax(qualifiers + bt.Name, first) { Builtin = bt };
+    }
+
+    /// <summary>
+    /// <c>typedef T name[, *name2, name3[N]];</c> after the keyword. Typedefs of scalars, pointers, tagged
+    /// aggregates and one-dimensional arrays are resolved where they are used; a typedef of an unnamed struct or
+    /// union has no tag the model could name, so uses of it are reported.
+    /// </summary>
+    private void Typedef()
+    {
+        TypeSyntax type = TypeSpecifier(0, out AggregateSyntax? unnamed);
+        while (true)
+        {
+            int pointers = type.TypedefPointerDepth;
+            SkipAttributes(null);
+            while (Accept("*"))
+            {
+                pointers++;
+                while (Peek.IsIdentifier && BuiltinTypes.IsIgnoredQualifier(Peek.Text))
+                {
+                    _pos++;
+                }
+            }
+
+            if (!Peek.IsIdentifier)
+            {
+                throw Error("a typedef name");
+            }
+
+            Token name = Next();
+            var dimensions = new List<List<Token>>();
+            if (type.ImpliedDimension is not null)
+            {
+                dimensions.Add(type.ImpliedDimension);
+            }
+
+            while (Accept("["))
+            {
+                int start = _pos;
+                while (!Peek.Is("]"))
+                {
+                    if (Peek.Kind == TokenKind.EndOfFile || Peek.Is(";"))
+                    {
+                        throw Error("']'");
+                    }
+
+                    _pos++;
+                }
+
+                dimensions.Insert(0, _tokens.GetRange(start, _pos - start));
+                _pos++;
+            }
+
+            SkipAttributes(null);
+            string? unsupported = unnamed is not null ? "a typedef of an unnamed struct or union"
+                : dimensions.Count > 1 ? "a multi-dimensional array typedef"
+                : dimensions.Count == 1 && (pointers > 0 || dimensions[0].Count == 0) ? "a pointer or flexible array typedef"
+                : null;
+            _result.Typedefs[name.Text] = new TypedefSyntax(name, type, pointers, dimensions.Count == 1 ? dimensions[0] : null, unsupported);
+            if (!Accept(","))
+            {
+                Expect(";");
+                return;
+            }
         }
     }
 

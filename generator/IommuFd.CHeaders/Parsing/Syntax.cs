@@ -59,6 +59,37 @@ internal sealed class TypeSyntax
 
     /// <summary>For <c>enum x</c> members: treated as int.</summary>
     public bool IsEnum { get; set; }
+
+    /// <summary>Pointer levels contributed by a pointer typedef (<c>typedef __u64 *ptr_t</c>).</summary>
+    public int TypedefPointerDepth { get; set; }
+
+    /// <summary>The dimension contributed by an array typedef (<c>typedef __u8 guid_t[16]</c>), if any.</summary>
+    public List<Token>? ImpliedDimension { get; set; }
+}
+
+/// <summary>One <c>typedef</c> name.</summary>
+internal sealed class TypedefSyntax
+{
+    public TypedefSyntax(Token name, TypeSyntax target, int pointerDepth, List<Token>? dimension, string? unsupported)
+    {
+        Name = name;
+        Target = target;
+        PointerDepth = pointerDepth;
+        Dimension = dimension;
+        Unsupported = unsupported;
+    }
+
+    public Token Name { get; }
+
+    /// <summary>The type the name stands for (before pointers and the array dimension).</summary>
+    public TypeSyntax Target { get; }
+
+    public int PointerDepth { get; }
+
+    public List<Token>? Dimension { get; }
+
+    /// <summary>Why uses of this typedef cannot be modelled, or null.</summary>
+    public string? Unsupported { get; }
 }
 
 /// <summary>One member: a named field or an anonymous struct/union whose members belong to the parent.</summary>
@@ -121,6 +152,9 @@ internal sealed class ParseResult
     public List<AggregateSyntax> Aggregates { get; } = new();
 
     public List<EnumSyntax> Enums { get; } = new();
+
+    /// <summary>Typedef names in declaration order (a redefinition replaces the earlier one).</summary>
+    public Dictionary<string, TypedefSyntax> Typedefs { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Macros expanded inside declarations (types, attributes): they are not constants.</summary>
     public HashSet<string> ExpandedMacros { get; } = new(StringComparer.Ordinal);

@@ -19,6 +19,7 @@ internal sealed class SymbolTable : IEvaluationContext
     private readonly Dictionary<string, (CValue Value, string? Error)> _memo = new(StringComparer.Ordinal);
     private readonly HashSet<string> _busy = new(StringComparer.Ordinal);
     private readonly LayoutEngine _layout;
+    private readonly Dictionary<string, TypedefSyntax> _typedefs;
 
     private readonly Dictionary<string, CValue> _external = new(StringComparer.Ordinal);
 
@@ -26,6 +27,7 @@ internal sealed class SymbolTable : IEvaluationContext
     {
         _macros = macros;
         _layout = layout;
+        _typedefs = parse.Typedefs;
 
         // Integer constants and enumerators of headers this one includes, already folded.
         foreach (HeaderModel d in dependencies ?? Enumerable.Empty<HeaderModel>())
@@ -198,6 +200,14 @@ internal sealed class SymbolTable : IEvaluationContext
         if (words.Count == 2 && words[0] == "enum")
         {
             return 4;
+        }
+
+        if (words.Count == 1 && _typedefs.TryGetValue(words[0], out TypedefSyntax? td) && td.Unsupported is null)
+        {
+            long element = td.PointerDepth > 0 ? BuiltinTypes.PointerSize
+                : td.Target.Tag is { } tag ? (_layout.Layout(tag)?.Size ?? throw new EvalException($"sizeof: '{tag}' is not defined in this header", at))
+                : td.Target.Builtin?.Size ?? throw new EvalException($"sizeof: typedef '{words[0]}' is not known", at);
+            return td.Dimension is { } dim ? element * ConstantEvaluator.Evaluate(dim, 0, dim.Count, this).Bits : element;
         }
 
         if (BuiltinTypes.TryGetScalar(words, out BuiltinType bt) && bt.Name != "void")
