@@ -64,6 +64,13 @@ internal static unsafe class ForkServer
         }
 
         using var executor = new Executor(action, options, armWatchdog: false, recordLastInput: false);
+
+        // Tell the supervisor that start-up is over, so its watchdog times test cases, not runtime start-up.
+        if (!LibC.TryWriteU32(AflProtocol.StatusFd, Supervisor.WorkerReady))
+        {
+            return 0;
+        }
+
         while (LibC.TryReadU32(AflProtocol.ControlFd, out _))
         {
             uint status = executor.Run(source.Next());

@@ -19,6 +19,12 @@ namespace IommuFd.Fuzzing.Runtime;
 /// </remarks>
 internal static unsafe class Supervisor
 {
+    /// <summary>The word a worker writes once it is ready for its first request ("RDY!").</summary>
+    internal const uint WorkerReady = 0x21594452;
+
+    /// <summary>How long a worker may take to start (runtime start-up, assembly loading) before it counts as dead.</summary>
+    private const int WorkerStartupMs = 60_000;
+
     public static int Run(AflOptions options)
     {
         if (!ForkServer.TryAttach(options, out _, out bool offerShm))
@@ -161,7 +167,14 @@ internal static unsafe class Supervisor
             LibC.Close(control[0]);
             LibC.Close(status[1]);
             ForkServer.Trace(options, $"supervisor: started worker {pid}");
-            return new WorkerProcess(pid, control[1], status[0]);
+            var worker = new WorkerProcess(pid, control[1], status[0]);
+            if (worker.TryReceive(WorkerStartupMs, out uint ready) != WorkerReply.Status || ready != WorkerReady)
+            {
+                // It died or hung while starting: the next TrySend/TryReceive sees a dead pipe and reports it.
+                ForkServer.Trace(options, $"supervisor: worker {pid} did not report ready");
+            }
+
+            return worker;
         }
 
         public bool TrySend() => LibC.TryWriteU32(_controlWrite, 0);

@@ -352,14 +352,22 @@ internal sealed unsafe class FakeAfl : IDisposable
             nint path = Marshal.StringToCoTaskMemUTF8(program);
             allocations.Add(path);
             LibC.PosixSpawnFileActionsInit(actions);
+
+            // The actions run in order: a source that is also a later target (the test host may well have fds 198 or
+            // 199 open) would be overwritten first. Copy every source above all targets before mapping.
+            var copies = new List<int>();
             foreach ((int from, int to) in dup2)
             {
-                LibC.PosixSpawnFileActionsAddDup2(actions, from, to);
+                int high = Fcntl(from, F_DUPFD_CLOEXEC, 1000);
+                Check(high >= 1000, "fcntl(F_DUPFD_CLOEXEC)");
+                copies.Add(high);
+                LibC.PosixSpawnFileActionsAddDup2(actions, high, to);
             }
 
             int pid;
             int error = LibC.PosixSpawn(&pid, (byte*)path, actions, null, nativeArgv, nativeEnv);
             LibC.PosixSpawnFileActionsDestroy(actions);
+            copies.ForEach(fd => LibC.Close(fd));
             Check(error == 0, $"posix_spawn {program} (errno {error})");
             return pid;
         }
@@ -396,6 +404,11 @@ internal sealed unsafe class FakeAfl : IDisposable
 
     [DllImport("libc", EntryPoint = "shmctl", SetLastError = true)]
     private static extern int ShmCtl(int id, int command, nint buffer);
+
+    private const int F_DUPFD_CLOEXEC = 1030;
+
+    [DllImport("libc", EntryPoint = "fcntl", SetLastError = true)]
+    private static extern int Fcntl(int fd, int command, int argument);
 
     [DllImport("libc", EntryPoint = "pipe2", SetLastError = true)]
     private static extern int Pipe2(int* fds, int flags);
