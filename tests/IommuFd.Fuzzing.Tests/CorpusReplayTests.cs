@@ -74,6 +74,38 @@ public sealed class CorpusReplayTests
         Assert.True(Directory.Exists(dir) && Directory.EnumerateFiles(dir).Any(), "the planted bug's reproducer is missing");
     }
 
+    public static TheoryData<string, string> OpenFindings()
+    {
+        var data = new TheoryData<string, string>();
+        string root = Path.Combine(TestPaths.HarnessProject, "Findings");
+        if (Directory.Exists(root))
+        {
+            foreach (string file in Directory.EnumerateFiles(root, "*", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+            {
+                string relative = Path.GetRelativePath(TestPaths.HarnessProject, file);
+                data.Add(relative.Split(Path.DirectorySeparatorChar)[1], relative);
+            }
+        }
+
+        return data;
+    }
+
+    /// <summary>
+    /// Findings/&lt;target&gt;/ holds reproducers of bugs the campaign found in other projects that are not fixed yet
+    /// (fuzz/FINDINGS.md). They must keep failing; once one passes, its bug is fixed and the file belongs in
+    /// Regressions/&lt;target&gt;/, where it guards the fix.
+    /// </summary>
+    [Theory]
+    [MemberData(nameof(OpenFindings))]
+    public void Open_finding_still_reproduces(string target, string relativePath)
+    {
+        FuzzTargetInfo info = FuzzTargets.Find(target) ?? throw new Xunit.Sdk.XunitException($"{relativePath}: no target named '{target}'");
+        Exception? failure = RunWithTimeout(info, File.ReadAllBytes(Path.Combine(TestPaths.HarnessProject, relativePath)), relativePath);
+        Assert.True(
+            failure is not null,
+            $"{relativePath} no longer fails: the bug is fixed. Move the file to fuzz/IommuFd.Fuzzing/Regressions/{target}/ and update fuzz/FINDINGS.md.");
+    }
+
     internal static Exception? RunWithTimeout(FuzzTargetInfo target, byte[] data, string name)
     {
         Exception? failure = null;

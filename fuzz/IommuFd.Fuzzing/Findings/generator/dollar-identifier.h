@@ -1,0 +1,1 @@
+enum fuzz_state { $FUZZ_STOPPED, FUZZ_RUNNING };
