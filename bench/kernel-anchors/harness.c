@@ -36,24 +36,25 @@ ANCHOR_EXPORT void anchor_tree_clear(void *p)
 	((struct anchor_tree *)p)->root = RB_ROOT_CACHED;
 }
 
-/* Inserts nodes order[0..count) with the given intervals. */
+/* Inserts intervals order[0..count) into node slots 0..count: node memory follows insertion order, as kmalloc'ed
+ * areas would (and as our slab does), not key order, which would give the C side a locality the kernel never has. */
 ANCHOR_EXPORT void anchor_tree_insert(void *p, const uint64_t *starts, const uint64_t *lasts, const uint32_t *order, size_t count)
 {
 	struct anchor_tree *t = p;
 	for (size_t i = 0; i < count; i++) {
-		struct interval_tree_node *n = &t->nodes[order[i]];
+		struct interval_tree_node *n = &t->nodes[i];
 		n->start = starts[order[i]];
 		n->last = lasts[order[i]];
 		interval_tree_insert(n, &t->root);
 	}
 }
 
-/* Removes then re-inserts nodes order[0..count): steady-state churn at constant size. */
-ANCHOR_EXPORT void anchor_tree_remove_insert(void *p, const uint32_t *order, size_t count)
+/* Removes then re-inserts the nodes in slots[0..count): steady-state churn at constant size. */
+ANCHOR_EXPORT void anchor_tree_remove_insert(void *p, const uint32_t *slots, size_t count)
 {
 	struct anchor_tree *t = p;
 	for (size_t i = 0; i < count; i++) {
-		struct interval_tree_node *n = &t->nodes[order[i]];
+		struct interval_tree_node *n = &t->nodes[slots[i]];
 		interval_tree_remove(n, &t->root);
 		interval_tree_insert(n, &t->root);
 	}

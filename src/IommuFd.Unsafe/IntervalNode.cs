@@ -2,6 +2,8 @@
 // (rb_node 24 + start/last/__subtree_last 24), but with 32-bit index links instead of pointers, which frees room for
 // an in-order doubly linked list (Next/Prev) on top of the red-black links.
 //
+// Links (Left, Right, Next, Prev, Parent) and handles are byte offsets into the slab (slot * 48), so following one is
+// a single base + offset load.
 // Field order is the access order of the hot loops: the query descent reads Start, Last, SubtreeLast, Left, Right;
 // the span iterator and iter_next fast path read Start, Last, Next. All of those sit in the first 40 bytes.
 //

@@ -11,9 +11,11 @@ public partial class IntervalTree
     {
         IntervalNode[] nodes = _nodes;
         ref readonly IntervalNode nil = ref nodes[0];
+        if (RtUnsafe.SizeOf<IntervalNode>() != NodeSize)
+            ThrowHelper.ThrowInvalidOperationException_Invariant("IntervalNode size changed");
         if (nil.Color != Black || nil.SubtreeLast != 0 || nil.Left != None || nil.Right != None)
             ThrowHelper.ThrowInvalidOperationException_Invariant("sentinel modified");
-        if (_root != None && (nodes[_root].Parent != None || nodes[_root].Color != Black))
+        if (_root != None && (At(nodes, _root).Parent != None || At(nodes, _root).Color != Black))
             ThrowHelper.ThrowInvalidOperationException_Invariant("root must be black with no parent");
 
         int counted = 0;
@@ -27,11 +29,11 @@ public partial class IntervalTree
         if (_leftmost != expected)
             ThrowHelper.ThrowInvalidOperationException_Invariant("leftmost is not the minimum");
         int listed = 0, prev = None;
-        for (int n = _leftmost; n != None; n = nodes[n].Next)
+        for (int n = _leftmost; n != None; n = At(nodes, n).Next)
         {
-            if (nodes[n].Prev != prev)
+            if (At(nodes, n).Prev != prev)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n}: Prev link broken");
-            if (prev != None && nodes[prev].Start > nodes[n].Start)
+            if (prev != None && At(nodes, prev).Start > At(nodes, n).Start)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n}: starts not sorted in order");
             if (n != expected)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n}: list order differs from tree order");
@@ -45,9 +47,9 @@ public partial class IntervalTree
 
         // Free list: only free slots below the high-water mark; together with live nodes they account for every slot.
         int free = 0;
-        for (int f = _freeList; f != None; f = nodes[f].Next)
+        for (int f = _freeList; f != None; f = At(nodes, f).Next)
         {
-            if ((uint)f >= (uint)_highWater || nodes[f].Color != Free)
+            if ((uint)f >= (uint)(_highWater * NodeSize) || f % NodeSize != 0 || At(nodes, f).Color != Free)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"free list holds bad slot {f}");
             if (++free > _highWater)
                 ThrowHelper.ThrowInvalidOperationException_Invariant("free list cycle");
@@ -59,7 +61,7 @@ public partial class IntervalTree
     private static int ValidateSubtree(IntervalNode[] nodes, int node, ref int counted)
     {
         // Returns the black height; recursion depth is bounded by 2 log2(n).
-        ref readonly IntervalNode n = ref nodes[node];
+        ref readonly IntervalNode n = ref At(nodes, node);
         counted++;
         if (n.Color is not (Red or Black))
             ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: bad color {n.Color}");
@@ -69,7 +71,7 @@ public partial class IntervalTree
         int leftHeight = 0, rightHeight = 0;
         if (n.Left != None)
         {
-            ref readonly IntervalNode l = ref nodes[n.Left];
+            ref readonly IntervalNode l = ref At(nodes, n.Left);
             if (l.Parent != node)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n.Left}: parent link broken");
             // Equal starts go right on insert, but rotations may move an equal start to the left: only order matters.
@@ -82,7 +84,7 @@ public partial class IntervalTree
         }
         if (n.Right != None)
         {
-            ref readonly IntervalNode r = ref nodes[n.Right];
+            ref readonly IntervalNode r = ref At(nodes, n.Right);
             if (r.Parent != node)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n.Right}: parent link broken");
             if (r.Start < n.Start)
@@ -99,22 +101,24 @@ public partial class IntervalTree
         return leftHeight + (n.Color == Black ? 1 : 0);
     }
 
+    private static ref IntervalNode At(IntervalNode[] nodes, int node) => ref nodes[SlotOf(node)];
+
     private static int MinNode(IntervalNode[] nodes, int node)
     {
-        while (nodes[node].Left != None)
-            node = nodes[node].Left;
+        while (At(nodes, node).Left != None)
+            node = At(nodes, node).Left;
         return node;
     }
 
     private static int Successor(IntervalNode[] nodes, int node)
     {
-        if (nodes[node].Right != None)
-            return MinNode(nodes, nodes[node].Right);
-        int p = nodes[node].Parent;
-        while (p != None && nodes[p].Right == node)
+        if (At(nodes, node).Right != None)
+            return MinNode(nodes, At(nodes, node).Right);
+        int p = At(nodes, node).Parent;
+        while (p != None && At(nodes, p).Right == node)
         {
             node = p;
-            p = nodes[p].Parent;
+            p = At(nodes, p).Parent;
         }
         return p;
     }

@@ -22,8 +22,8 @@ public partial class IntervalTree
             return None;
         ref IntervalNode n0 = ref MemoryMarshal.GetArrayDataReference(_nodes);
         // The kernel's O(1) rejections: nothing ends at or after start, or nothing starts at or before last.
-        if (RtUnsafe.Add(ref n0, (nint)(uint)root).SubtreeLast < start ||
-            RtUnsafe.Add(ref n0, (nint)(uint)_leftmost).Start > last)
+        if (RtUnsafe.AddByteOffset(ref n0, (nint)(uint)root).SubtreeLast < start ||
+            RtUnsafe.AddByteOffset(ref n0, (nint)(uint)_leftmost).Start > last)
             return None;
         return SubtreeSearch(ref n0, root, start, last);
     }
@@ -40,10 +40,10 @@ public partial class IntervalTree
     public int IterNext(int node, ulong start, ulong last)
     {
         ref IntervalNode n0 = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        int s = RtUnsafe.Add(ref n0, (nint)(uint)node).Next;
+        int s = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node).Next;
         if (s == None)
             return None;
-        ref IntervalNode sn = ref RtUnsafe.Add(ref n0, (nint)(uint)s);
+        ref IntervalNode sn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)s);
         // Why this fast path is exact: the in-order successor is the first candidate the kernel's walk would test;
         // if it starts past `last` nothing later can match (starts are sorted), and if it overlaps it is the answer.
         if (sn.Start > last)
@@ -58,23 +58,23 @@ public partial class IntervalTree
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int IterNextSlow(ref IntervalNode n0, int node, ulong start, ulong last)
     {
-        int rb = RtUnsafe.Add(ref n0, (nint)(uint)node).Right;
+        int rb = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node).Right;
         while (true)
         {
-            if (rb != None && start <= RtUnsafe.Add(ref n0, (nint)(uint)rb).SubtreeLast)
+            if (rb != None && start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)rb).SubtreeLast)
                 return SubtreeSearch(ref n0, rb, start, last);
             int prev;
             do
             {
-                int parent = RtUnsafe.Add(ref n0, (nint)(uint)node).Parent;
+                int parent = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node).Parent;
                 if (parent == None)
                     return None;
                 prev = node;
                 node = parent;
-                rb = RtUnsafe.Add(ref n0, (nint)(uint)node).Right;
+                rb = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node).Right;
             }
             while (prev == rb);
-            ref IntervalNode n = ref RtUnsafe.Add(ref n0, (nint)(uint)node);
+            ref IntervalNode n = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node);
             if (last < n.Start)
                 return None;
             if (start <= n.Last)
@@ -88,9 +88,9 @@ public partial class IntervalTree
     {
         while (true)
         {
-            ref IntervalNode n = ref RtUnsafe.Add(ref n0, (nint)(uint)node);
+            ref IntervalNode n = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node);
             int left = n.Left;
-            if (left != None && start <= RtUnsafe.Add(ref n0, (nint)(uint)left).SubtreeLast)
+            if (left != None && start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)left).SubtreeLast)
             {
                 node = left;
                 continue;
@@ -100,7 +100,7 @@ public partial class IntervalTree
                 if (start <= n.Last)
                     return node;
                 int right = n.Right;
-                if (right != None && start <= RtUnsafe.Add(ref n0, (nint)(uint)right).SubtreeLast)
+                if (right != None && start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)right).SubtreeLast)
                 {
                     node = right;
                     continue;

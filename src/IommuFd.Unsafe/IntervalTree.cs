@@ -4,7 +4,8 @@
 //
 // What is stored where:
 //  * _nodes: one pooled IntervalNode[] slab. Slot 0 is the nil sentinel (Black, SubtreeLast 0); live nodes and free
-//    slots share the rest. A node handle is its slot index (int, 0 = none), stable for the node's lifetime.
+//    slots share the rest. A node handle is its byte offset in the slab (slot * 48; int, 0 = none), stable for the
+//    node's lifetime.
 //  * Free slots form a singly linked list through IntervalNode.Next (Color = Free); slots >= _highWater were never used.
 //  * Each live node is in two structures at once: the red-black tree (Left/Right/Parent, ordered by Start, equal starts
 //    go right as in the kernel) and an in-order doubly linked list (Prev/Next) whose head is the leftmost node.
@@ -44,6 +45,13 @@ public partial class IntervalTree : IDisposable
 
     private const int DefaultCapacity = 16;
 
+    /// <summary>sizeof(IntervalNode). Handles and links are byte offsets into the slab, multiples of this.</summary>
+    internal const int NodeSize = 48;
+
+    // Why byte offsets and not slot indexes: every step of a descent is "load link, then load the node it names"; with
+    // an index the address needs index * 48 (an lea + shl on the dependency chain) before the next load can issue,
+    // with a byte offset it is a single base + offset addressing mode, like the kernel's pointers.
+
     internal IntervalNode[] _nodes;
     private readonly UnsafeMemoryPool _pool;
     private int _capacity;      // usable slots in _nodes (the rented array may be longer)
@@ -59,8 +67,9 @@ public partial class IntervalTree : IDisposable
     /// <param name="pool">The pool for node storage; <see cref="UnsafeMemoryPool.Shared"/> when null.</param>
     public IntervalTree(int initialCapacity = DefaultCapacity, UnsafeMemoryPool? pool = null)
     {
-        if (initialCapacity < 1)
+        if (initialCapacity < 1 || initialCapacity >= int.MaxValue / NodeSize)
             ThrowHelper.ThrowArgumentOutOfRangeException(nameof(initialCapacity));
+        Debug.Assert(RtUnsafe.SizeOf<IntervalNode>() == NodeSize);
         _pool = pool ?? UnsafeMemoryPool.Shared;
         _capacity = initialCapacity + 1; // + the sentinel
         _nodes = _pool.Rent<IntervalNode>(_capacity);
@@ -109,13 +118,20 @@ public partial class IntervalTree : IDisposable
     /// <summary>True if <paramref name="node"/> names a live node of this tree.</summary>
     /// <param name="node">Any int.</param>
     /// <returns>Whether the handle is live.</returns>
-    public bool IsLive(int node) => node != None && (uint)node < (uint)_highWater && _nodes[node].Color != Free;
+    public bool IsLive(int node) =>
+        node != None && (uint)node < (uint)(_highWater * NodeSize) && (uint)node % NodeSize == 0 && NodeRef(node).Color != Free;
+
+    /// <summary>The slot index (0-based, sentinel included) of a node handle, for parallel arrays.</summary>
+    /// <param name="node">A node handle.</param>
+    /// <returns>The handle divided by the node size.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static int SlotOf(int node) => (int)((uint)node / NodeSize);
 
     // Why unchecked indexing: handles come from our own links, which Validate proves consistent; public entry points
     // check the handle once (CheckLive) and the loops then run without bounds checks.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal ref IntervalNode NodeRef(int node) =>
-        ref RtUnsafe.Add(ref MemoryMarshal.GetArrayDataReference(_nodes), (nint)(uint)node);
+        ref RtUnsafe.AddByteOffset(ref MemoryMarshal.GetArrayDataReference(_nodes), (nint)(uint)node);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int CheckLive(int node)
@@ -142,7 +158,7 @@ public partial class IntervalTree : IDisposable
         bool goLeft = false;
         while (cur != None)
         {
-            ref IntervalNode c = ref RtUnsafe.Add(ref n0, (nint)(uint)cur);
+            ref IntervalNode c = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)cur);
             // As the kernel does: raise the subtree maximum on the way down, so insertion needs no upward pass.
             if (c.SubtreeLast < last)
                 c.SubtreeLast = last;
@@ -151,7 +167,7 @@ public partial class IntervalTree : IDisposable
             cur = goLeft ? c.Left : c.Right;
         }
 
-        ref IntervalNode zn = ref RtUnsafe.Add(ref n0, (nint)(uint)z);
+        ref IntervalNode zn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)z);
         zn.Start = start;
         zn.Last = last;
         zn.SubtreeLast = last;
@@ -169,7 +185,7 @@ public partial class IntervalTree : IDisposable
         }
         else
         {
-            ref IntervalNode p = ref RtUnsafe.Add(ref n0, (nint)(uint)parent);
+            ref IntervalNode p = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)parent);
             // A new leaf's in-order neighbours are its parent and the parent's old neighbour on the same side, both
             // on the path we just walked (hot in cache), so list maintenance costs no extra miss.
             if (goLeft)
@@ -178,7 +194,7 @@ public partial class IntervalTree : IDisposable
                 zn.Next = parent;
                 zn.Prev = p.Prev;
                 if (p.Prev != None)
-                    RtUnsafe.Add(ref n0, (nint)(uint)p.Prev).Next = z;
+                    RtUnsafe.AddByteOffset(ref n0, (nint)(uint)p.Prev).Next = z;
                 else
                     _leftmost = z;
                 p.Prev = z;
@@ -189,7 +205,7 @@ public partial class IntervalTree : IDisposable
                 zn.Prev = parent;
                 zn.Next = p.Next;
                 if (p.Next != None)
-                    RtUnsafe.Add(ref n0, (nint)(uint)p.Next).Prev = z;
+                    RtUnsafe.AddByteOffset(ref n0, (nint)(uint)p.Next).Prev = z;
                 p.Next = z;
             }
         }
@@ -207,16 +223,16 @@ public partial class IntervalTree : IDisposable
         CheckLive(node);
         ref IntervalNode n0 = ref MemoryMarshal.GetArrayDataReference(_nodes);
         int z = node;
-        ref IntervalNode zn = ref RtUnsafe.Add(ref n0, (nint)(uint)z);
+        ref IntervalNode zn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)z);
 
         // Unlink from the in-order list first; zn.Next is still the successor below.
         int prev = zn.Prev, next = zn.Next;
         if (prev != None)
-            RtUnsafe.Add(ref n0, (nint)(uint)prev).Next = next;
+            RtUnsafe.AddByteOffset(ref n0, (nint)(uint)prev).Next = next;
         else
             _leftmost = next;
         if (next != None)
-            RtUnsafe.Add(ref n0, (nint)(uint)next).Prev = prev;
+            RtUnsafe.AddByteOffset(ref n0, (nint)(uint)next).Prev = prev;
 
         int x;
         int removedColor = zn.Color;
@@ -239,13 +255,13 @@ public partial class IntervalTree : IDisposable
             // Why the list: with two children the successor is the list's next node, found in O(1) instead of a
             // descent through the right subtree (a chain of cache misses on large trees).
             int y = next;
-            ref IntervalNode yn = ref RtUnsafe.Add(ref n0, (nint)(uint)y);
+            ref IntervalNode yn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)y);
             removedColor = yn.Color;
             x = yn.Right;
             int fixFrom;
             if (yn.Parent == z)
             {
-                RtUnsafe.Add(ref n0, (nint)(uint)x).Parent = y; // x may be nil: the sentinel remembers its parent
+                RtUnsafe.AddByteOffset(ref n0, (nint)(uint)x).Parent = y; // x may be nil: the sentinel remembers its parent
                 fixFrom = y;
             }
             else
@@ -253,11 +269,11 @@ public partial class IntervalTree : IDisposable
                 fixFrom = yn.Parent;
                 Transplant(ref n0, y, x);
                 yn.Right = zn.Right;
-                RtUnsafe.Add(ref n0, (nint)(uint)yn.Right).Parent = y;
+                RtUnsafe.AddByteOffset(ref n0, (nint)(uint)yn.Right).Parent = y;
             }
             Transplant(ref n0, z, y);
             yn.Left = zn.Left;
-            RtUnsafe.Add(ref n0, (nint)(uint)yn.Left).Parent = y;
+            RtUnsafe.AddByteOffset(ref n0, (nint)(uint)yn.Left).Parent = y;
             yn.Color = zn.Color;
             // rb_erase_augmented's copy + two propagates: y inherits z's aggregate, the path below y is recomputed
             // up to y, then y and its ancestors are recomputed until a value stops changing.
@@ -337,11 +353,11 @@ public partial class IntervalTree : IDisposable
         int z = _freeList;
         if (z != None)
         {
-            _freeList = _nodes[z].Next;
+            _freeList = NodeRef(z).Next;
             return z;
         }
         if (_highWater < _capacity)
-            return _highWater++;
+            return _highWater++ * NodeSize;
         return GrowAndAllocate();
     }
 
@@ -350,8 +366,8 @@ public partial class IntervalTree : IDisposable
     {
         if (_disposed)
             ThrowHelper.ThrowObjectDisposedException(this);
-        if (_capacity >= Array.MaxLength / 2)
-            ThrowHelper.ThrowInvalidOperationException_TooManyNodes();
+        if (_capacity >= int.MaxValue / NodeSize / 2)
+            ThrowHelper.ThrowInvalidOperationException_TooManyNodes(); // byte-offset handles must stay positive ints
         int newCapacity = _capacity * 2;
         IntervalNode[] newNodes = _pool.Rent<IntervalNode>(newCapacity);
         try
@@ -368,12 +384,12 @@ public partial class IntervalTree : IDisposable
         _nodes = newNodes;
         _capacity = newCapacity;
         _pool.Return(old);
-        return _highWater++;
+        return _highWater++ * NodeSize;
     }
 
     private void FreeSlot(ref IntervalNode n0, int z)
     {
-        ref IntervalNode zn = ref RtUnsafe.Add(ref n0, (nint)(uint)z);
+        ref IntervalNode zn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)z);
         zn.Color = Free;
         zn.Next = _freeList;
         _freeList = z;
@@ -385,8 +401,8 @@ public partial class IntervalTree : IDisposable
     {
         // Branch-free: the sentinel's SubtreeLast is 0, the identity of max over ulong.
         ulong m = n.Last;
-        ulong l = RtUnsafe.Add(ref n0, (nint)(uint)n.Left).SubtreeLast;
-        ulong r = RtUnsafe.Add(ref n0, (nint)(uint)n.Right).SubtreeLast;
+        ulong l = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)n.Left).SubtreeLast;
+        ulong r = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)n.Right).SubtreeLast;
         m = l > m ? l : m;
         return r > m ? r : m;
     }
@@ -395,7 +411,7 @@ public partial class IntervalTree : IDisposable
     {
         while (node != stop)
         {
-            ref IntervalNode n = ref RtUnsafe.Add(ref n0, (nint)(uint)node);
+            ref IntervalNode n = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node);
             ulong v = Compute(ref n0, ref n);
             if (v == n.SubtreeLast)
                 break; // unchanged here means unchanged above: the kernel's RBCOMPUTE(node, true) early exit
@@ -406,35 +422,35 @@ public partial class IntervalTree : IDisposable
 
     private void Transplant(ref IntervalNode n0, int u, int v)
     {
-        int up = RtUnsafe.Add(ref n0, (nint)(uint)u).Parent;
+        int up = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)u).Parent;
         if (up == None)
             _root = v;
         else
         {
-            ref IntervalNode p = ref RtUnsafe.Add(ref n0, (nint)(uint)up);
+            ref IntervalNode p = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)up);
             if (p.Left == u)
                 p.Left = v;
             else
                 p.Right = v;
         }
-        RtUnsafe.Add(ref n0, (nint)(uint)v).Parent = up;
+        RtUnsafe.AddByteOffset(ref n0, (nint)(uint)v).Parent = up;
     }
 
     private void RotateLeft(ref IntervalNode n0, int x)
     {
-        ref IntervalNode xn = ref RtUnsafe.Add(ref n0, (nint)(uint)x);
+        ref IntervalNode xn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)x);
         int y = xn.Right;
-        ref IntervalNode yn = ref RtUnsafe.Add(ref n0, (nint)(uint)y);
+        ref IntervalNode yn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)y);
         xn.Right = yn.Left;
         if (yn.Left != None)
-            RtUnsafe.Add(ref n0, (nint)(uint)yn.Left).Parent = x;
+            RtUnsafe.AddByteOffset(ref n0, (nint)(uint)yn.Left).Parent = x;
         int xp = xn.Parent;
         yn.Parent = xp;
         if (xp == None)
             _root = y;
         else
         {
-            ref IntervalNode p = ref RtUnsafe.Add(ref n0, (nint)(uint)xp);
+            ref IntervalNode p = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)xp);
             if (p.Left == x)
                 p.Left = y;
             else
@@ -449,19 +465,19 @@ public partial class IntervalTree : IDisposable
 
     private void RotateRight(ref IntervalNode n0, int x)
     {
-        ref IntervalNode xn = ref RtUnsafe.Add(ref n0, (nint)(uint)x);
+        ref IntervalNode xn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)x);
         int y = xn.Left;
-        ref IntervalNode yn = ref RtUnsafe.Add(ref n0, (nint)(uint)y);
+        ref IntervalNode yn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)y);
         xn.Left = yn.Right;
         if (yn.Right != None)
-            RtUnsafe.Add(ref n0, (nint)(uint)yn.Right).Parent = x;
+            RtUnsafe.AddByteOffset(ref n0, (nint)(uint)yn.Right).Parent = x;
         int xp = xn.Parent;
         yn.Parent = xp;
         if (xp == None)
             _root = y;
         else
         {
-            ref IntervalNode p = ref RtUnsafe.Add(ref n0, (nint)(uint)xp);
+            ref IntervalNode p = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)xp);
             if (p.Right == x)
                 p.Right = y;
             else
@@ -477,17 +493,17 @@ public partial class IntervalTree : IDisposable
     {
         while (true)
         {
-            ref IntervalNode zn = ref RtUnsafe.Add(ref n0, (nint)(uint)z);
+            ref IntervalNode zn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)z);
             int p = zn.Parent;
-            ref IntervalNode pn = ref RtUnsafe.Add(ref n0, (nint)(uint)p);
+            ref IntervalNode pn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)p);
             if (pn.Color != Red)
                 break; // also covers p == nil (black)
             int g = pn.Parent; // a red node is never the root, so g is real
-            ref IntervalNode gn = ref RtUnsafe.Add(ref n0, (nint)(uint)g);
+            ref IntervalNode gn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)g);
             if (p == gn.Left)
             {
                 int u = gn.Right;
-                ref IntervalNode un = ref RtUnsafe.Add(ref n0, (nint)(uint)u);
+                ref IntervalNode un = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)u);
                 if (un.Color == Red)
                 {
                     pn.Color = Black;
@@ -500,16 +516,16 @@ public partial class IntervalTree : IDisposable
                 {
                     z = p;
                     RotateLeft(ref n0, z);
-                    p = RtUnsafe.Add(ref n0, (nint)(uint)z).Parent;
+                    p = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)z).Parent;
                 }
-                RtUnsafe.Add(ref n0, (nint)(uint)p).Color = Black;
+                RtUnsafe.AddByteOffset(ref n0, (nint)(uint)p).Color = Black;
                 gn.Color = Red;
                 RotateRight(ref n0, g);
             }
             else
             {
                 int u = gn.Left;
-                ref IntervalNode un = ref RtUnsafe.Add(ref n0, (nint)(uint)u);
+                ref IntervalNode un = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)u);
                 if (un.Color == Red)
                 {
                     pn.Color = Black;
@@ -522,90 +538,90 @@ public partial class IntervalTree : IDisposable
                 {
                     z = p;
                     RotateRight(ref n0, z);
-                    p = RtUnsafe.Add(ref n0, (nint)(uint)z).Parent;
+                    p = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)z).Parent;
                 }
-                RtUnsafe.Add(ref n0, (nint)(uint)p).Color = Black;
+                RtUnsafe.AddByteOffset(ref n0, (nint)(uint)p).Color = Black;
                 gn.Color = Red;
                 RotateLeft(ref n0, g);
             }
         }
-        RtUnsafe.Add(ref n0, (nint)(uint)_root).Color = Black;
+        RtUnsafe.AddByteOffset(ref n0, (nint)(uint)_root).Color = Black;
     }
 
     private void DeleteFixup(ref IntervalNode n0, int x)
     {
-        while (x != _root && RtUnsafe.Add(ref n0, (nint)(uint)x).Color == Black)
+        while (x != _root && RtUnsafe.AddByteOffset(ref n0, (nint)(uint)x).Color == Black)
         {
-            int p = RtUnsafe.Add(ref n0, (nint)(uint)x).Parent;
-            ref IntervalNode pn = ref RtUnsafe.Add(ref n0, (nint)(uint)p);
+            int p = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)x).Parent;
+            ref IntervalNode pn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)p);
             if (x == pn.Left)
             {
                 int w = pn.Right;
-                ref IntervalNode wn = ref RtUnsafe.Add(ref n0, (nint)(uint)w);
+                ref IntervalNode wn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)w);
                 if (wn.Color == Red)
                 {
                     wn.Color = Black;
                     pn.Color = Red;
                     RotateLeft(ref n0, p);
                     w = pn.Right;
-                    wn = ref RtUnsafe.Add(ref n0, (nint)(uint)w);
+                    wn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)w);
                 }
-                if (RtUnsafe.Add(ref n0, (nint)(uint)wn.Left).Color == Black &&
-                    RtUnsafe.Add(ref n0, (nint)(uint)wn.Right).Color == Black)
+                if (RtUnsafe.AddByteOffset(ref n0, (nint)(uint)wn.Left).Color == Black &&
+                    RtUnsafe.AddByteOffset(ref n0, (nint)(uint)wn.Right).Color == Black)
                 {
                     wn.Color = Red;
                     x = p;
                     continue;
                 }
-                if (RtUnsafe.Add(ref n0, (nint)(uint)wn.Right).Color == Black)
+                if (RtUnsafe.AddByteOffset(ref n0, (nint)(uint)wn.Right).Color == Black)
                 {
-                    RtUnsafe.Add(ref n0, (nint)(uint)wn.Left).Color = Black;
+                    RtUnsafe.AddByteOffset(ref n0, (nint)(uint)wn.Left).Color = Black;
                     wn.Color = Red;
                     RotateRight(ref n0, w);
                     w = pn.Right;
-                    wn = ref RtUnsafe.Add(ref n0, (nint)(uint)w);
+                    wn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)w);
                 }
                 wn.Color = pn.Color;
                 pn.Color = Black;
-                RtUnsafe.Add(ref n0, (nint)(uint)wn.Right).Color = Black;
+                RtUnsafe.AddByteOffset(ref n0, (nint)(uint)wn.Right).Color = Black;
                 RotateLeft(ref n0, p);
                 x = _root;
             }
             else
             {
                 int w = pn.Left;
-                ref IntervalNode wn = ref RtUnsafe.Add(ref n0, (nint)(uint)w);
+                ref IntervalNode wn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)w);
                 if (wn.Color == Red)
                 {
                     wn.Color = Black;
                     pn.Color = Red;
                     RotateRight(ref n0, p);
                     w = pn.Left;
-                    wn = ref RtUnsafe.Add(ref n0, (nint)(uint)w);
+                    wn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)w);
                 }
-                if (RtUnsafe.Add(ref n0, (nint)(uint)wn.Right).Color == Black &&
-                    RtUnsafe.Add(ref n0, (nint)(uint)wn.Left).Color == Black)
+                if (RtUnsafe.AddByteOffset(ref n0, (nint)(uint)wn.Right).Color == Black &&
+                    RtUnsafe.AddByteOffset(ref n0, (nint)(uint)wn.Left).Color == Black)
                 {
                     wn.Color = Red;
                     x = p;
                     continue;
                 }
-                if (RtUnsafe.Add(ref n0, (nint)(uint)wn.Left).Color == Black)
+                if (RtUnsafe.AddByteOffset(ref n0, (nint)(uint)wn.Left).Color == Black)
                 {
-                    RtUnsafe.Add(ref n0, (nint)(uint)wn.Right).Color = Black;
+                    RtUnsafe.AddByteOffset(ref n0, (nint)(uint)wn.Right).Color = Black;
                     wn.Color = Red;
                     RotateLeft(ref n0, w);
                     w = pn.Left;
-                    wn = ref RtUnsafe.Add(ref n0, (nint)(uint)w);
+                    wn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)w);
                 }
                 wn.Color = pn.Color;
                 pn.Color = Black;
-                RtUnsafe.Add(ref n0, (nint)(uint)wn.Left).Color = Black;
+                RtUnsafe.AddByteOffset(ref n0, (nint)(uint)wn.Left).Color = Black;
                 RotateRight(ref n0, p);
                 x = _root;
             }
         }
-        RtUnsafe.Add(ref n0, (nint)(uint)x).Color = Black;
+        RtUnsafe.AddByteOffset(ref n0, (nint)(uint)x).Color = Black;
     }
 
     /// <summary>Runs <see cref="Validate"/> in builds that define IOMMUFD_CHECKED (Debug builds of this project).</summary>

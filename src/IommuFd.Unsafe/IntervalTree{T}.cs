@@ -1,5 +1,5 @@
-// Design: IntervalTree plus one caller payload per node, stored in a pooled T[] parallel to the node slab (slot i of
-// _values belongs to node handle i).
+// Design: IntervalTree plus one caller payload per node, stored in a pooled T[] parallel to the node slab (slot
+// i = handle / 48 of _values belongs to that node).
 //
 // Why parallel and not inside IntervalNode: queries and span walks never touch payloads, so keeping them out of the
 // 48-byte node keeps two nodes' hot fields per 96 bytes regardless of T, and lets T be a reference type (the
@@ -43,7 +43,7 @@ public sealed class IntervalTree<T> : IntervalTree
     public int Insert(ulong start, ulong last, T value)
     {
         int node = Insert(start, last);
-        _values[node] = value;
+        _values[SlotOf(node)] = value;
         return node;
     }
 
@@ -57,7 +57,7 @@ public sealed class IntervalTree<T> : IntervalTree
         {
             if (!IsLive(node))
                 ThrowHelper.ThrowArgumentException_InvalidNode(node);
-            return ref RtUnsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), (nint)(uint)node);
+            return ref RtUnsafe.Add(ref MemoryMarshal.GetArrayDataReference(_values), (nint)(uint)SlotOf(node));
         }
     }
 
@@ -73,7 +73,7 @@ public sealed class IntervalTree<T> : IntervalTree
     private protected override void OnFree(int node)
     {
         if (RuntimeHelpers.IsReferenceOrContainsReferences<T>())
-            _values[node] = default!;
+            _values[SlotOf(node)] = default!;
     }
 
     private protected override void OnClear(int highWater)

@@ -9,7 +9,8 @@ namespace IommuFd.Benchmarks.Unsafe;
 /// (lib/interval_tree.c, lib/rbtree.c, the span iterator, pages.c's double span and io_pagetable.c's iopt_alloc_iova,
 /// built at bench time with gcc -O2), in the same run, on the same operation sequences; plus a SortedSet-based managed
 /// alternative. Goal: ≥ 1.0× the kernel on updates, ≥ 1.3× on queries and span walks, 0 B allocated.
-/// Units: Insert = one build of N nodes from empty; RemoveInsert = one remove + insert pair at size N; Query = one
+/// Units: Insert = one build of N nodes from empty (the insert order rotates over 8 permutations, identically on every
+/// side); RemoveInsert = one remove + insert pair at size N; Query = one
 /// iter_first/iter_next query; Spans = one span walk over a window of ~16 areas; AllocIova = one allocation.
 /// </summary>
 [MemoryDiagnoser]
@@ -29,6 +30,7 @@ public unsafe class IntervalTreeBenchmarks
     private int[] _handles = null!;
     private SortedSetIntervals _set = null!;
     private SortedSetIntervals _setBuild = null!;
+    private uint _kRound, _oRound, _sRound, _kQuery, _oQuery, _sQuery, _kSpan, _oSpan, _sSpan;
 
     /// <summary>Number of intervals in the tree.</summary>
     [Params(1_000, 100_000, 1_000_000)]
@@ -76,6 +78,11 @@ public unsafe class IntervalTreeBenchmarks
         Agree("query", KernelQuery(), IommuFdQuery());
         Agree("spans", KernelSpans(), IommuFdSpans());
         Agree("alloc iova", KernelAllocIova(), IommuFdAllocIova());
+        for (int k = 1; k < IntervalWorkload.InsertOrderCount; k++)
+        {
+            Agree("query", KernelQuery(), IommuFdQuery());
+            Agree("spans", KernelSpans(), IommuFdSpans());
+        }
     }
 
     private static void Agree(string what, ulong kernel, ulong ours)
@@ -105,8 +112,9 @@ public unsafe class IntervalTreeBenchmarks
     [Benchmark(Baseline = true), BenchmarkCategory("Insert")]
     public void Kernel_Insert()
     {
+        uint* order = _w.InsertOrders[_kRound++ % IntervalWorkload.InsertOrderCount].Pointer;
         KernelAnchors.TreeClear(_kBuild);
-        KernelAnchors.TreeInsert(_kBuild, _w.Starts.Pointer, _w.Lasts.Pointer, _w.Order.Pointer, (nuint)N);
+        KernelAnchors.TreeInsert(_kBuild, _w.Starts.Pointer, _w.Lasts.Pointer, order, (nuint)N);
     }
 
     /// <summary>IommuFd.Unsafe: IntervalTree.Insert × N.</summary>
@@ -116,7 +124,7 @@ public unsafe class IntervalTreeBenchmarks
         IntervalTree t = _build;
         t.Clear();
         ulong* starts = _w.Starts.Pointer, lasts = _w.Lasts.Pointer;
-        uint* order = _w.Order.Pointer;
+        uint* order = _w.InsertOrders[_oRound++ % IntervalWorkload.InsertOrderCount].Pointer;
         int h = 0;
         for (int i = 0; i < N; i++)
         {
@@ -132,7 +140,7 @@ public unsafe class IntervalTreeBenchmarks
     {
         _setBuild.Clear();
         ulong* starts = _w.Starts.Pointer, lasts = _w.Lasts.Pointer;
-        uint* order = _w.Order.Pointer;
+        uint* order = _w.InsertOrders[_sRound++ % IntervalWorkload.InsertOrderCount].Pointer;
         for (int i = 0; i < N; i++)
         {
             uint j = order[i];
@@ -144,7 +152,7 @@ public unsafe class IntervalTreeBenchmarks
 
     /// <summary>Kernel: interval_tree_remove + interval_tree_insert.</summary>
     [Benchmark(Baseline = true, OperationsPerInvoke = IntervalWorkload.Churn), BenchmarkCategory("RemoveInsert")]
-    public void Kernel_RemoveInsert() => KernelAnchors.TreeRemoveInsert(_kTree, _w.ChurnOrder.Pointer, IntervalWorkload.Churn);
+    public void Kernel_RemoveInsert() => KernelAnchors.TreeRemoveInsert(_kTree, _w.ChurnSlots.Pointer, IntervalWorkload.Churn);
 
     /// <summary>IommuFd.Unsafe: Remove + Insert.</summary>
     [Benchmark(OperationsPerInvoke = IntervalWorkload.Churn), BenchmarkCategory("RemoveInsert")]
@@ -182,7 +190,11 @@ public unsafe class IntervalTreeBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = IntervalWorkload.Queries), BenchmarkCategory("Query")]
     public ulong Kernel_Query() => KernelQuery();
 
-    private ulong KernelQuery() => KernelAnchors.TreeQuery(_kTree, _w.QueryStarts.Pointer, _w.QueryLasts.Pointer, IntervalWorkload.Queries);
+    private ulong KernelQuery()
+    {
+        int set = (int)(_kQuery++ % IntervalWorkload.InsertOrderCount) * IntervalWorkload.Queries;
+        return KernelAnchors.TreeQuery(_kTree, _w.QueryStarts.Pointer + set, _w.QueryLasts.Pointer + set, IntervalWorkload.Queries);
+    }
 
     /// <summary>IommuFd.Unsafe: IterFirst / IterNext.</summary>
     [Benchmark(OperationsPerInvoke = IntervalWorkload.Queries), BenchmarkCategory("Query")]
@@ -191,7 +203,8 @@ public unsafe class IntervalTreeBenchmarks
     private ulong IommuFdQuery()
     {
         IntervalTree t = _tree;
-        ulong* qs = _w.QueryStarts.Pointer, ql = _w.QueryLasts.Pointer;
+        int set = (int)(_oQuery++ % IntervalWorkload.InsertOrderCount) * IntervalWorkload.Queries;
+        ulong* qs = _w.QueryStarts.Pointer + set, ql = _w.QueryLasts.Pointer + set;
         ulong acc = 0;
         for (int i = 0; i < IntervalWorkload.Queries; i++)
         {
@@ -206,7 +219,8 @@ public unsafe class IntervalTreeBenchmarks
     [Benchmark(OperationsPerInvoke = IntervalWorkload.Queries), BenchmarkCategory("Query")]
     public ulong SortedSet_Query()
     {
-        ulong* qs = _w.QueryStarts.Pointer, ql = _w.QueryLasts.Pointer;
+        int set = (int)(_sQuery++ % IntervalWorkload.InsertOrderCount) * IntervalWorkload.Queries;
+        ulong* qs = _w.QueryStarts.Pointer + set, ql = _w.QueryLasts.Pointer + set;
         ulong acc = 0;
         for (int i = 0; i < IntervalWorkload.Queries; i++)
             acc += _set.Query(qs[i], ql[i]);
@@ -219,7 +233,11 @@ public unsafe class IntervalTreeBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = IntervalWorkload.SpanWindows), BenchmarkCategory("Spans")]
     public ulong Kernel_Spans() => KernelSpans();
 
-    private ulong KernelSpans() => KernelAnchors.TreeSpans(_kTree, _w.SpanFirsts.Pointer, _w.SpanLasts.Pointer, IntervalWorkload.SpanWindows);
+    private ulong KernelSpans()
+    {
+        int set = (int)(_kSpan++ % IntervalWorkload.InsertOrderCount) * IntervalWorkload.SpanWindows;
+        return KernelAnchors.TreeSpans(_kTree, _w.SpanFirsts.Pointer + set, _w.SpanLasts.Pointer + set, IntervalWorkload.SpanWindows);
+    }
 
     /// <summary>IommuFd.Unsafe: IntervalSpanIterator.</summary>
     [Benchmark(OperationsPerInvoke = IntervalWorkload.SpanWindows), BenchmarkCategory("Spans")]
@@ -228,7 +246,8 @@ public unsafe class IntervalTreeBenchmarks
     private ulong IommuFdSpans()
     {
         IntervalTree t = _tree;
-        ulong* fs = _w.SpanFirsts.Pointer, ls = _w.SpanLasts.Pointer;
+        int set = (int)(_oSpan++ % IntervalWorkload.InsertOrderCount) * IntervalWorkload.SpanWindows;
+        ulong* fs = _w.SpanFirsts.Pointer + set, ls = _w.SpanLasts.Pointer + set;
         ulong acc = 0;
         for (int i = 0; i < IntervalWorkload.SpanWindows; i++)
         {
@@ -242,7 +261,8 @@ public unsafe class IntervalTreeBenchmarks
     [Benchmark(OperationsPerInvoke = IntervalWorkload.SpanWindows), BenchmarkCategory("Spans")]
     public ulong SortedSet_Spans()
     {
-        ulong* fs = _w.SpanFirsts.Pointer, ls = _w.SpanLasts.Pointer;
+        int set = (int)(_sSpan++ % IntervalWorkload.InsertOrderCount) * IntervalWorkload.SpanWindows;
+        ulong* fs = _w.SpanFirsts.Pointer + set, ls = _w.SpanLasts.Pointer + set;
         ulong acc = 0;
         for (int i = 0; i < IntervalWorkload.SpanWindows; i++)
             acc += _set.Spans(fs[i], ls[i]);

@@ -11,6 +11,13 @@ internal sealed class IntervalWorkload : IDisposable
     public const int SpanWindows = 1024;
     public const int Churn = 4096;
     public const int Allocations = 256;
+
+    /// <summary>
+    /// Insert orders (and query / span-window sets) cycled through by the benchmarks. Why several: replaying one fixed sequence lets the branch
+    /// predictor memorise the descent directions of a small tree, a situation no real IOAS produces (areas arrive in
+    /// new orders); rotating permutations keeps both sides honest.
+    /// </summary>
+    public const int InsertOrderCount = 8;
     private const ulong Page = 4096;
 
     public IntervalWorkload(int n, int seed = 42)
@@ -20,11 +27,13 @@ internal sealed class IntervalWorkload : IDisposable
         Starts = new NativeArray<ulong>(n);
         Lasts = new NativeArray<ulong>(n);
         Order = new NativeArray<uint>(n);
+        InsertOrders = new NativeArray<uint>[InsertOrderCount];
         ChurnOrder = new NativeArray<uint>(Churn);
-        QueryStarts = new NativeArray<ulong>(Queries);
-        QueryLasts = new NativeArray<ulong>(Queries);
-        SpanFirsts = new NativeArray<ulong>(SpanWindows);
-        SpanLasts = new NativeArray<ulong>(SpanWindows);
+        ChurnSlots = new NativeArray<uint>(Churn);
+        QueryStarts = new NativeArray<ulong>(Queries * InsertOrderCount);
+        QueryLasts = new NativeArray<ulong>(Queries * InsertOrderCount);
+        SpanFirsts = new NativeArray<ulong>(SpanWindows * InsertOrderCount);
+        SpanLasts = new NativeArray<ulong>(SpanWindows * InsertOrderCount);
         AllocAddrs = new NativeArray<ulong>(Allocations);
         AllocLengths = new NativeArray<ulong>(Allocations);
 
@@ -44,17 +53,29 @@ internal sealed class IntervalWorkload : IDisposable
         for (int i = 0; i < n; i++)
             order[i] = (uint)i;
         rng.Shuffle(order);
+        for (int k = 0; k < InsertOrderCount; k++)
+        {
+            InsertOrders[k] = new NativeArray<uint>(n);
+            order.CopyTo(InsertOrders[k].Span);
+            rng.Shuffle(InsertOrders[k].Span);
+        }
+        var slotOf = new uint[n]; // interval j lives in the C anchor's node slot i where order[i] == j
+        for (int i = 0; i < n; i++)
+            slotOf[order[i]] = (uint)i;
         for (int i = 0; i < Churn; i++)
+        {
             ChurnOrder.Span[i] = (uint)rng.Next(n);
+            ChurnSlots.Span[i] = slotOf[ChurnOrder.Span[i]];
+        }
         ulong first = 1UL << 20;
         ulong avg = (end - first) / (ulong)n; // average area + gap
-        for (int i = 0; i < Queries; i++)
+        for (int i = 0; i < Queries * InsertOrderCount; i++)
         {
             ulong s = first + (ulong)rng.NextInt64((long)(end - first));
             QueryStarts.Span[i] = s;
             QueryLasts.Span[i] = s + (ulong)rng.NextInt64((long)(3 * avg));
         }
-        for (int i = 0; i < SpanWindows; i++)
+        for (int i = 0; i < SpanWindows * InsertOrderCount; i++)
         {
             ulong s = first + (ulong)rng.NextInt64((long)(end - first));
             SpanFirsts.Span[i] = s;
@@ -72,7 +93,9 @@ internal sealed class IntervalWorkload : IDisposable
     public NativeArray<ulong> Starts { get; }
     public NativeArray<ulong> Lasts { get; }
     public NativeArray<uint> Order { get; }
+    public NativeArray<uint>[] InsertOrders { get; }
     public NativeArray<uint> ChurnOrder { get; }
+    public NativeArray<uint> ChurnSlots { get; }
     public NativeArray<ulong> QueryStarts { get; }
     public NativeArray<ulong> QueryLasts { get; }
     public NativeArray<ulong> SpanFirsts { get; }
@@ -85,7 +108,10 @@ internal sealed class IntervalWorkload : IDisposable
         Starts.Dispose();
         Lasts.Dispose();
         Order.Dispose();
+        foreach (var o in InsertOrders)
+            o.Dispose();
         ChurnOrder.Dispose();
+        ChurnSlots.Dispose();
         QueryStarts.Dispose();
         QueryLasts.Dispose();
         SpanFirsts.Dispose();
