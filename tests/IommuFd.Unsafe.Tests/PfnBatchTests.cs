@@ -132,6 +132,57 @@ public class PfnBatchTests
         Assert.Equal(flat.Count, i);
     }
 
+    [Theory]
+    [InlineData(61, 12 * 5)]
+    [InlineData(62, 65536)]
+    public void AddPfns_EqualsOneTryAddPerPfn(int seed, int memoryLimit) => Seeds.Run(seed, rng =>
+    {
+        var pool = new TrackingMemoryPool();
+        var bulk = PfnBatch.Create(1UL << 30, pool, memoryLimit);
+        var single = PfnBatch.Create(1UL << 30, pool, memoryLimit);
+        var chunk = new List<ulong>();
+        ulong next = (ulong)rng.NextInt64();
+        for (int round = 0; round < 4000; round++)
+        {
+            // Streams mixing long streaks (the vector path), breaks inside a vector, and wrap-around at 2^64.
+            chunk.Clear();
+            for (int i = rng.Next(1, 200); i > 0; i--)
+            {
+                int r = rng.Next(20);
+                next = r == 0 ? (ulong)rng.NextInt64() : r == 1 ? ulong.MaxValue - (ulong)rng.Next(6) : next;
+                chunk.Add(next++);
+            }
+            int added = bulk.AddPfns(chunk.ToArray());
+            int expected = 0;
+            while (expected < chunk.Count && single.TryAdd(chunk[expected]))
+                expected++;
+            Assert.Equal(expected, added);
+            Assert.Equal(single.TotalPfns, bulk.TotalPfns);
+            Assert.Equal(single.FirstPfns.ToArray(), bulk.FirstPfns.ToArray());
+            Assert.Equal(single.RunLengths.ToArray(), bulk.RunLengths.ToArray());
+            bulk.Validate();
+            if (added < chunk.Count || rng.Next(10) == 0)
+            {
+                bulk.Clear();
+                single.Clear();
+            }
+        }
+        // A run at the uint cap: the bulk path must start a new run exactly where TryAdd does.
+        bulk.Clear();
+        single.Clear();
+        Assert.True(bulk.TryAdd(10, uint.MaxValue - 5, PfnBatchKind.CpuMemory));
+        Assert.True(single.TryAdd(10, uint.MaxValue - 5, PfnBatchKind.CpuMemory));
+        var tail = Enumerable.Range(0, 20).Select(i => 10UL + uint.MaxValue - 5 + (ulong)i).ToArray();
+        Assert.Equal(20, bulk.AddPfns(tail));
+        foreach (ulong pfn in tail)
+            Assert.True(single.TryAdd(pfn));
+        Assert.Equal(single.RunLengths.ToArray(), bulk.RunLengths.ToArray());
+        Assert.Equal([uint.MaxValue, 15u], bulk.RunLengths.ToArray());
+        bulk.Dispose();
+        single.Dispose();
+        pool.AssertAllReturned();
+    });
+
     [Fact]
     public void RunLength_IsCappedAtUIntMax_ThenANewRunStarts()
     {
