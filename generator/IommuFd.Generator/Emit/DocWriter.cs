@@ -71,9 +71,18 @@ internal static class DocWriter
     public static void Summary(SourceWriter w, string text) => Element(w, "summary", text);
 
     /// <summary>Writes a <c>&lt;remarks&gt;</c> block from kernel-doc description text; nothing when it is empty.</summary>
-    public static void Remarks(SourceWriter w, string? text, string? extraLine = null)
+    /// <param name="w">The writer.</param>
+    /// <param name="text">kernel-doc description (plain text, escaped here).</param>
+    /// <param name="extraLine">A last paragraph of plain text (escaped here), or null.</param>
+    /// <param name="leadingXml">A first paragraph of trusted XML built by the emitter (e.g. with crefs), or null.</param>
+    public static void Remarks(SourceWriter w, string? text, string? extraLine = null, string? leadingXml = null)
     {
         List<string> paragraphs = Paragraphs(text);
+        if (leadingXml is not null)
+        {
+            paragraphs.Insert(0, leadingXml);
+        }
+
         if (extraLine is not null)
         {
             paragraphs.Add(Escape(extraLine));

@@ -31,11 +31,7 @@ internal static class StructEmitter
         string keyword = s.IsUnion ? "union" : "struct";
         string cName = keyword + " " + s.Name;
 
-        WriteSummary(w, unit, cName);
-        DocWriter.Remarks(
-            w,
-            s.Doc?.Description,
-            string.Format(CultureInfo.InvariantCulture, "C: {0} ({1}, {2} bytes, aligned to {3}).", cName, unit.IncludeName, s.Size, s.Alignment));
+        WriteSummaryAndRemarks(w, unit, cName);
         w.WriteLine("[NativeTypeName(" + CSharpNames.StringLiteral(cName) + ")]");
         w.WriteLine("[StructLayout(LayoutKind.Explicit, Size = " + CSharpNames.Int(s.Size) + ")]");
         w.WriteLine("public unsafe partial struct " + name);
@@ -91,25 +87,36 @@ internal static class StructEmitter
         w.CloseBlock();
     }
 
-    private static void WriteSummary(SourceWriter w, StructUnit unit, string cName)
+    private static void WriteSummaryAndRemarks(SourceWriter w, StructUnit unit, string cName)
     {
-        string? kernel = unit.Struct.Doc?.Summary;
+        StructModel s = unit.Struct;
+        string layout = string.Format(CultureInfo.InvariantCulture, "C: {0} ({1}, {2} bytes, aligned to {3}).", cName, unit.IncludeName, s.Size, s.Alignment);
+        string? kernel = s.Doc?.Summary;
+
+        // Which requests take the struct, with links to their numbers; kernel-doc says it as "ioctl(IOMMU_X)".
+        string? argumentOf = null;
+        if (unit.Ioctls.Count > 0)
+        {
+            string header = CSharpNames.Identifier(CSharpNames.HeaderClass(unit.IncludeName));
+            argumentOf = "The argument of " + string.Join(", ", unit.Ioctls.Select(i => "<see cref=\"" + header + "." + CSharpNames.Identifier(i.Name) + "\"/>"))
+                + " (<c>" + DocWriter.Escape(cName) + "</c>).";
+        }
+
         if (DocWriter.IsInformative(kernel))
         {
             DocWriter.Summary(w, kernel!.Trim());
-            return;
+            DocWriter.Remarks(w, s.Doc?.Description, layout, argumentOf);
         }
-
-        if (unit.Ioctls.Count > 0)
+        else if (argumentOf is not null)
         {
-            // "ioctl(IOMMU_X)" says which request takes the struct; say it with links to the request numbers.
-            string header = CSharpNames.Identifier(CSharpNames.HeaderClass(unit.IncludeName));
-            string refs = string.Join(", ", unit.Ioctls.Select(i => "<see cref=\"" + header + "." + CSharpNames.Identifier(i.Name) + "\"/>"));
-            DocWriter.RawElement(w, "summary", "The argument of " + refs + " (<c>" + DocWriter.Escape(cName) + "</c>).");
-            return;
+            DocWriter.RawElement(w, "summary", argumentOf);
+            DocWriter.Remarks(w, s.Doc?.Description, layout);
         }
-
-        DocWriter.Summary(w, kernel is { Length: > 0 } ? kernel.Trim() : cName + " from " + unit.IncludeName + ".");
+        else
+        {
+            DocWriter.Summary(w, kernel is { Length: > 0 } ? kernel.Trim() : cName + " from " + unit.IncludeName + ".");
+            DocWriter.Remarks(w, s.Doc?.Description, layout);
+        }
     }
 
     private static void WriteMinSizes(SourceWriter w, StructUnit unit, string cName)
