@@ -20,8 +20,9 @@ source "$KVM_REPO/uapi-headers/apt-private.sh"
 # The kernel the lane boots. Bump both together; the cache key follows automatically.
 KVM_SRC_PKG=${KVM_SRC_PKG:-linux-source-7.2}
 KVM_SRC_VERSION=${KVM_SRC_VERSION:-7.2.13-1}
-# sha256 of the .deb, checked after download (apt checks the archive's hashes too; this pins the exact bytes).
-KVM_SRC_SHA256=${KVM_SRC_SHA256:-}
+# sha256 of the .deb, checked after download (apt checks the archive's signed hashes too; this pins the exact bytes,
+# so the kernel under test cannot change silently). Set it to "" to accept whatever apt delivers for the version.
+KVM_SRC_SHA256=${KVM_SRC_SHA256-30a8c5fc63f9028a62e6d7b3f7f43bee67425dbce2a05fceba83f9b87c92083d}
 
 KVM_FRAGMENT="$KVM_HERE/iommufd.config"
 KVM_SRC_DIR="$IOMMUFD_CACHE/$KVM_SRC_PKG/$KVM_SRC_VERSION"

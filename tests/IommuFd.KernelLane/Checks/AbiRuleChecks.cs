@@ -22,6 +22,8 @@ namespace IommuFd.KernelLane.Checks;
 /// <item><c>bad_pointer</c>: the argument pointer is unmapped → EFAULT (the size read comes before everything else).</item>
 /// <item><c>wrong_encoding</c>: the request with _IOWR direction and size bits → ENOTTY (the full word is compared).</item>
 /// <item><c>unknown_flag</c> / <c>reserved_nonzero</c>: bit 31 of flags / a nonzero reserved field → EOPNOTSUPP.</item>
+/// <item><c>reserved_unchecked</c>: a reserved field the kernel does not validate (HWPT_ALLOC __reserved2,
+/// SET_DIRTY_TRACKING __reserved, VIOMMU_ALLOC __reserved) → the zeroed outcome.</item>
 /// </list>
 /// </remarks>
 internal static unsafe class AbiRuleChecks
@@ -30,7 +32,7 @@ internal static unsafe class AbiRuleChecks
     private sealed record Row(
         string Name, nuint Request, int Size, int MinSize, Errno ExactZeroed,
         int FlagsOffset = -1, int ReservedOffset = -1, int ReservedWidth = 4, int OutFdOffset = -1,
-        Errno UnknownFlag = EOPNOTSUPP);
+        Errno UnknownFlag = EOPNOTSUPP, int UncheckedReservedOffset = -1);
 
     // Request numbers, sizes and minimum sizes come from the generated bindings (struct NativeSize/MinSize, the folded
     // request constants); IOMMU_TEST_CMD from iommufd_test.h (Uapi/Selftest.cs). Zeroed outcomes: id 0 never exists
@@ -59,11 +61,13 @@ internal static unsafe class AbiRuleChecks
         // allocators check them), so with dev_id 0 an unknown flag still gives ENOENT; the device checks cover the
         // EOPNOTSUPP case with a real device.
         new("IOMMU_HWPT_ALLOC", iommufd.IOMMU_HWPT_ALLOC, iommu_hwpt_alloc.NativeSize, iommu_hwpt_alloc.MinSize, ENOENT,
-            FlagsOffset: Off<iommu_hwpt_alloc>("flags"), ReservedOffset: Off<iommu_hwpt_alloc>("__reserved"), UnknownFlag: ENOENT),
+            FlagsOffset: Off<iommu_hwpt_alloc>("flags"), ReservedOffset: Off<iommu_hwpt_alloc>("__reserved"), UnknownFlag: ENOENT,
+            UncheckedReservedOffset: Off<iommu_hwpt_alloc>("__reserved2")),
         new("IOMMU_GET_HW_INFO", iommufd.IOMMU_GET_HW_INFO, iommu_hw_info.NativeSize, iommu_hw_info.MinSize, ENOENT,
             FlagsOffset: Off<iommu_hw_info>("flags"), ReservedOffset: Off<iommu_hw_info>("__reserved"), ReservedWidth: 1),
         new("IOMMU_HWPT_SET_DIRTY_TRACKING", iommufd.IOMMU_HWPT_SET_DIRTY_TRACKING, iommu_hwpt_set_dirty_tracking.NativeSize,
-            iommu_hwpt_set_dirty_tracking.MinSize, ENOENT, FlagsOffset: Off<iommu_hwpt_set_dirty_tracking>("flags")),
+            iommu_hwpt_set_dirty_tracking.MinSize, ENOENT, FlagsOffset: Off<iommu_hwpt_set_dirty_tracking>("flags"),
+            UncheckedReservedOffset: Off<iommu_hwpt_set_dirty_tracking>("__reserved")),
         new("IOMMU_HWPT_GET_DIRTY_BITMAP", iommufd.IOMMU_HWPT_GET_DIRTY_BITMAP, iommu_hwpt_get_dirty_bitmap.NativeSize,
             iommu_hwpt_get_dirty_bitmap.MinSize, ENOENT,
             FlagsOffset: Off<iommu_hwpt_get_dirty_bitmap>("flags"), ReservedOffset: Off<iommu_hwpt_get_dirty_bitmap>("__reserved")),
@@ -74,7 +78,7 @@ internal static unsafe class AbiRuleChecks
         new("IOMMU_IOAS_MAP_FILE", iommufd.IOMMU_IOAS_MAP_FILE, iommu_ioas_map_file.NativeSize, iommu_ioas_map_file.MinSize, EINVAL,
             FlagsOffset: Off<iommu_ioas_map_file>("flags")),
         new("IOMMU_VIOMMU_ALLOC", iommufd.IOMMU_VIOMMU_ALLOC, iommu_viommu_alloc.NativeSize, iommu_viommu_alloc.MinSize, EOPNOTSUPP,
-            FlagsOffset: Off<iommu_viommu_alloc>("flags")),
+            FlagsOffset: Off<iommu_viommu_alloc>("flags"), UncheckedReservedOffset: Off<iommu_viommu_alloc>("__reserved")),
         new("IOMMU_VDEVICE_ALLOC", iommufd.IOMMU_VDEVICE_ALLOC, iommu_vdevice_alloc.NativeSize, iommu_vdevice_alloc.MinSize, ENOENT),
         new("IOMMU_IOAS_CHANGE_PROCESS", iommufd.IOMMU_IOAS_CHANGE_PROCESS, iommu_ioas_change_process.NativeSize,
             iommu_ioas_change_process.MinSize, OK, ReservedOffset: Off<iommu_ioas_change_process>("__reserved")),
@@ -127,6 +131,14 @@ internal static unsafe class AbiRuleChecks
                 log.Errno($"{row.Name}.reserved_nonzero", EOPNOTSUPP,
                     Send(row, fd, buf, out _, row.Size, patch: (row.ReservedOffset, row.ReservedWidth, 1u)),
                     $"__reserved at {row.ReservedOffset} = 1");
+            }
+
+            // Reserved fields today's kernel does not validate (reference §2.3): the zeroed outcome, unchanged.
+            if (row.UncheckedReservedOffset >= 0)
+            {
+                log.Errno($"{row.Name}.reserved_unchecked", row.ExactZeroed,
+                    Send(row, fd, buf, out _, row.Size, patch: (row.UncheckedReservedOffset, 4, 1u)),
+                    $"reserved field at {row.UncheckedReservedOffset} = 1 is not validated");
             }
         }
 

@@ -53,7 +53,8 @@ internal static unsafe class MockDomainChecks
         hw.data_len = (uint)sizeof(Selftest.iommu_test_hw_info);
         hw.data_uptr = (ulong)&ti;
         e = Ioctl.IOMMU_GET_HW_INFO(fd, ref hw);
-        log.Outcome("hw_info", OK, "out_data_type=0xfeedbeef data_len=8 test_reg=0xdeadbeef dirty_capability=true", e,
+        log.Outcome("hw_info", OK,
+            $"out_data_type={Hex(Selftest.IOMMU_HW_INFO_TYPE_SELFTEST)} data_len=8 test_reg={Hex(Selftest.IOMMU_HW_INFO_SELFTEST_REGVAL)} dirty_capability=true", e,
             $"out_data_type={Hex(hw.out_data_type)} data_len={hw.data_len} test_reg={Hex(ti.test_reg)} dirty_capability={((hw.out_capabilities & Flags.CapDirtyTracking) != 0 ? "true" : "false")}",
             $"out_capabilities={Hex(hw.out_capabilities)}");
 

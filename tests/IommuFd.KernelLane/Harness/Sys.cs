@@ -3,7 +3,8 @@ using IommuFd.Interop;
 namespace IommuFd.KernelLane.Harness;
 
 /// <summary>
-/// Sends ioctls through the seam (<see cref="IoctlFd"/>): the kernel path the generated stubs use.
+/// Helpers for requests the generated stubs do not cover yet (IOMMU_TEST_CMD, from iommufd_test.h). They go through
+/// the same seam (<see cref="IoctlFd"/>) as the generated stubs.
 /// </summary>
 internal static unsafe class Sys
 {
@@ -16,13 +17,6 @@ internal static unsafe class Sys
             return fd.Ioctl(request, p);
         }
     }
-
-    /// <summary>ioctl(fd, request, value): for VFIO requests whose argument is an integer (CHECK_EXTENSION, SET_IOMMU).</summary>
-    public static Errno CallValue(IoctlFd fd, nuint request, nuint value, out int result) =>
-        fd.Ioctl(request, (void*)value, out result);
-
-    /// <summary>ioctl(fd, request, pointer) with raw bytes: the ABI rule checks build arguments byte by byte.</summary>
-    public static Errno CallRaw(IoctlFd fd, nuint request, void* arg) => fd.Ioctl(request, arg);
 
     /// <summary>Sizes an extensible struct: sets its leading <c>size</c>/<c>argsz</c> field.</summary>
     public static T Sized<T>()

@@ -22,7 +22,6 @@ internal static class Selftest
     public const uint IOMMU_TEST_OP_DIRTY = 13;
 
     public const ulong MOCK_APERTURE_START = 1UL << 24;
-    public const uint MOCK_PAGE_SIZE = 2048;
     public const uint IOMMU_HW_INFO_TYPE_SELFTEST = 0xfeedbeef;
     public const uint IOMMU_HW_INFO_SELFTEST_REGVAL = 0xdeadbeef;
 
