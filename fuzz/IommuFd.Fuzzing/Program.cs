@@ -4,7 +4,7 @@ using IommuFd.Fuzzing.Runtime;
 
 // IommuFd.Fuzzing --list
 // IommuFd.Fuzzing <target> [@@-file]                       started by afl-fuzz / afl-tmin / afl-showmap
-// IommuFd.Fuzzing <target> [--timeout <ms>] [file|dir]...  replay (no files: one input from stdin)
+// IommuFd.Fuzzing <target> [--timeout <ms>] [--first-chance] [file|dir]...  replay (no files: one input from stdin)
 if (args.Length == 0 || args[0] is "-h" or "--help")
 {
     PrintUsage();
@@ -53,6 +53,7 @@ if (AflFuzzer.IsUnderAfl)
 }
 
 int timeoutMs = 10_000;
+bool firstChance = false;
 var paths = new List<string>();
 for (int i = 1; i < args.Length; i++)
 {
@@ -60,17 +61,23 @@ for (int i = 1; i < args.Length; i++)
     {
         timeoutMs = int.Parse(args[++i], NumberStyles.None, CultureInfo.InvariantCulture);
     }
+    else if (args[i] == "--first-chance")
+    {
+        firstChance = true;
+    }
     else
     {
         paths.Add(args[i]);
     }
 }
 
-return Replayer.Run(target, paths, TimeSpan.FromMilliseconds(timeoutMs), Console.Out);
+return Replayer.Run(target, paths, TimeSpan.FromMilliseconds(timeoutMs), Console.Out, firstChance);
 
 static void PrintUsage() => Console.Error.WriteLine(
     """
     usage: IommuFd.Fuzzing --list
-           IommuFd.Fuzzing <target> [--timeout <ms>] [file|dir]...   replay inputs (stdin when none); exit 1 on a crash, 124 on a hang
+           IommuFd.Fuzzing <target> [--timeout <ms>] [--first-chance] [file|dir]...
+                                 replay inputs (stdin when none); exit 1 on a crash, 124 on a hang;
+                                 --first-chance prints where every exception is thrown, even caught ones
            IommuFd.Fuzzing <target> [@@]                             under afl-fuzz/afl-tmin/afl-showmap (see fuzz/README.md)
     """);

@@ -9,8 +9,16 @@ internal static class Replayer
 {
     public const int HangExitCode = 124;
 
-    public static int Run(FuzzTargetInfo target, IReadOnlyList<string> paths, TimeSpan timeout, TextWriter output)
+    public static int Run(FuzzTargetInfo target, IReadOnlyList<string> paths, TimeSpan timeout, TextWriter output, bool firstChance = false)
     {
+        if (firstChance)
+        {
+            // Triage for code that turns exceptions into diagnostics (the header front end, the generator): print
+            // where every exception is thrown, even when something catches it later.
+            AppDomain.CurrentDomain.FirstChanceException += (_, e) =>
+                output.WriteLine($"first-chance {e.Exception.GetType().FullName}: {e.Exception.Message}\n{Environment.StackTrace}");
+        }
+
         var inputs = new List<(string Name, byte[] Data)>();
         if (paths.Count == 0)
         {
