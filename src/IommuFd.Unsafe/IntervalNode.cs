@@ -1,15 +1,15 @@
 // Design: one slot of an IntervalTree node slab. 48 bytes, the size of the kernel's struct interval_tree_node
-// (rb_node 24 + start/last/__subtree_last 24), but with 32-bit index links instead of pointers, which frees room for
-// an in-order doubly linked list (Next/Prev) on top of the red-black links.
+// (rb_node 24 + start/last/__subtree_last 24), but with 32-bit links instead of pointers, which frees room for an
+// in-order doubly linked list (Next/Prev) on top of the red-black links.
 //
-// Links (Left, Right, Next, Prev, Parent) and handles are byte offsets into the slab (slot * 48), so following one is
-// a single base + offset load.
-// Field order is the access order of the hot loops: the query descent reads Start, Last, SubtreeLast, Left, Right;
-// the span iterator and iter_next fast path read Start, Last, Next. All of those sit in the first 40 bytes.
+// Links (Left, Right, Next, Prev, Parent) and handles are byte offsets into the slab (slot * 48), so following one
+// is a single base + offset load. Field order is the access order of the hot loops: the query descent reads Start,
+// Last, SubtreeLast, Left, Right; the span iterator and the iter_next fast path read Start, Last, Next. All of those
+// sit in the first 40 bytes.
 //
-// Index 0 of every slab is the nil sentinel: Black, SubtreeLast = 0 (the identity of max over ulong), so computing a
-// node's subtree maximum needs no null checks. Its Parent field is scratch space for the delete fix-up (CLRS style).
-// Start and Last are inclusive; [x, x] is one index.
+// Slot 0 (offset 0) of every slab is the nil sentinel: Black, SubtreeLast = 0 (the identity of max over ulong), so
+// computing a node's subtree maximum needs no null checks. Its Parent field is scratch space for the delete fix-up
+// (CLRS style). Start and Last are inclusive; [x, x] is one index.
 using System.Runtime.InteropServices;
 
 namespace IommuFd.Unsafe;

@@ -72,7 +72,7 @@ public unsafe class IntervalTreeBenchmarks
         _set = new SortedSetIntervals();
         _setBuild = new SortedSetIntervals();
         for (int i = 0; i < N; i++)
-            _set.Insert(starts[i], lasts[i], i);
+            _set.Insert(starts[order[i]], lasts[order[i]], (int)order[i]); // same random order: no key-ordered heap
 
         // Same answers from both implementations, or the comparison means nothing.
         Agree("query", KernelQuery(), IommuFdQuery());
