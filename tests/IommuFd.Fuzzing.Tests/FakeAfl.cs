@@ -69,12 +69,16 @@ internal sealed unsafe class FakeAfl : IDisposable
         _inputFile = temp.Combine($".cur_input-{Guid.NewGuid():N}");
         _logFile = temp.Combine($"target-{Guid.NewGuid():N}.log");
         File.WriteAllBytes(_inputFile, []);
+        // Each segment is marked for removal as soon as we are attached: Linux still lets the target attach it by id,
+        // and the kernel frees it when the last process detaches, so even a killed test run leaks nothing.
         _mapId = ShmGet(IPC_PRIVATE, Coverage.MapSize, IPC_CREAT | IPC_EXCL | 0x180);
         _map = (byte*)ShmAt(_mapId, 0, 0);
+        ShmCtl(_mapId, IPC_RMID, 0);
         if (offerShm && server != AflServer.Classic)
         {
             _fuzzId = ShmGet(IPC_PRIVATE, AflProtocol.MaxInputLength + 4, IPC_CREAT | IPC_EXCL | 0x180);
             _fuzz = (byte*)ShmAt(_fuzzId, 0, 0);
+            ShmCtl(_fuzzId, IPC_RMID, 0);
         }
 
         Environment = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -305,11 +309,9 @@ internal sealed unsafe class FakeAfl : IDisposable
         }
 
         ShmDt((nint)_map);
-        ShmCtl(_mapId, IPC_RMID, 0);
         if (_fuzz != null)
         {
             ShmDt((nint)_fuzz);
-            ShmCtl(_fuzzId, IPC_RMID, 0);
         }
     }
 
