@@ -164,6 +164,8 @@ public class MalformedInputTests
     [InlineData("#define B B B\nstruct t { __u32 y; } B;\nstruct ok { __u32 b; };", "IOMMUFD1112")]
     [InlineData("/* never closed\nstruct snip { __u32 a; };", "IOMMUFD1001")]
     [InlineData("#define S \"unterminated\nstruct ok { __u32 b; };", "IOMMUFD1002")]
+    [InlineData("__attribute__((aligned(", "IOMMUFD1201")] // fuzz finding C1: end of input inside an attribute
+    [InlineData("struct snip { __u32 a __attribute__((aligned(8", "IOMMUFD1201")]
     public void Malformed_constructs_report_the_right_diagnostic(string text, string id)
     {
         HeaderModel m = ParseChecked(text, id);

@@ -802,6 +802,10 @@ internal sealed class Parser
                 throw Error("')'");
             }
         }
+
+        // End of input before the ')': callers slice the tokens up to the ')', so stop here with a located error
+        // (fuzz finding C1: `__attribute__((aligned(` at the end of a file).
+        throw Error("')'");
     }
 
     private void SkipBalanced()
