@@ -18,6 +18,12 @@ public sealed record InstrumentationOptions
 
     /// <summary>Output path; null rewrites the input in place (meant for copies only).</summary>
     public string? OutputPath { get; init; }
+
+    /// <summary>
+    /// Where to write an afl dictionary harvested from the instrumented code (string literals and the integer
+    /// constants it compares against); null for none. .NET has no cmplog: this is how multi-byte magic values reach afl.
+    /// </summary>
+    public string? DictionaryPath { get; init; }
 }
 
 /// <summary>What was instrumented.</summary>
@@ -26,7 +32,8 @@ public sealed record InstrumentationOptions
 /// <param name="DistinctIds">Distinct 16-bit block ids among them.</param>
 /// <param name="Types">Full names of the types whose methods were instrumented.</param>
 /// <param name="Elapsed">Wall time.</param>
-public sealed record InstrumentationResult(int Methods, int Blocks, int DistinctIds, IReadOnlyList<string> Types, TimeSpan Elapsed);
+/// <param name="DictionaryEntries">Tokens written to <see cref="InstrumentationOptions.DictionaryPath"/>.</param>
+public sealed record InstrumentationResult(int Methods, int Blocks, int DistinctIds, IReadOnlyList<string> Types, TimeSpan Elapsed, int DictionaryEntries = 0);
 
 /// <summary>The assembly cannot or must not be instrumented; the message says why and what to do.</summary>
 public sealed class InstrumentationRefusedException(string message) : Exception(message);
@@ -94,6 +101,7 @@ public static class Instrumenter
         {
             Refuse(module, input);
             var probes = new ProbeEmitter(module);
+            var dictionary = new DictionaryHarvester();
             var types = new List<string>();
             int methods = 0;
             foreach (TypeDefinition type in module.GetTypes().ToList())
@@ -112,6 +120,7 @@ public static class Instrumenter
                         continue;
                     }
 
+                    dictionary.Harvest(method.Body);   // before the probes: they add constants of their own
                     probes.Instrument(method);
                     methods++;
                     any = true;
@@ -146,7 +155,8 @@ public static class Instrumenter
                 Directory.Delete(staging, recursive: true);
             }
 
-            return new InstrumentationResult(methods, probes.Blocks, probes.DistinctIds, types, stopwatch.Elapsed);
+            int entries = options.DictionaryPath is null ? 0 : dictionary.Write(options.DictionaryPath);
+            return new InstrumentationResult(methods, probes.Blocks, probes.DistinctIds, types, stopwatch.Elapsed, entries);
         }
     }
 

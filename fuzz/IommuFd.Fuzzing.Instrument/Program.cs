@@ -1,9 +1,10 @@
 using IommuFd.Fuzzing.Instrument;
 
-// fuzz-instrument [--output <path>] [--quiet] <assembly.dll> [prefix | -prefix]...
+// fuzz-instrument [--output <path>] [--dictionary <path>] [--quiet] <assembly.dll> [prefix | -prefix]...
 // Adds AFL edge coverage to the types whose full names start with a prefix (all types when none is given);
 // "-prefix" excludes. Rewrites the assembly in place unless --output is given: run it on a copy.
 string? output = null;
+string? dictionary = null;
 bool quiet = false;
 string? assembly = null;
 var include = new List<string>();
@@ -14,6 +15,9 @@ for (int i = 0; i < args.Length; i++)
     {
         case "-o" or "--output" when i + 1 < args.Length:
             output = args[++i];
+            break;
+        case "-d" or "--dictionary" when i + 1 < args.Length:
+            dictionary = args[++i];
             break;
         case "-q" or "--quiet":
             quiet = true;
@@ -52,12 +56,14 @@ try
         IncludePrefixes = include,
         ExcludePrefixes = exclude,
         OutputPath = output,
+        DictionaryPath = dictionary,
     });
     if (!quiet)
     {
         Console.WriteLine(
             $"fuzz-instrument: {Path.GetFileName(assembly)}: {result.Types.Count} types, {result.Methods} methods, {result.Blocks} blocks " +
-            $"({result.DistinctIds} distinct ids) in {result.Elapsed.TotalMilliseconds:F0} ms");
+            $"({result.DistinctIds} distinct ids) in {result.Elapsed.TotalMilliseconds:F0} ms" +
+            (dictionary is null ? string.Empty : $"; {result.DictionaryEntries} dictionary tokens in {dictionary}"));
     }
 
     return 0;
@@ -74,6 +80,7 @@ catch (FileNotFoundException e)
 }
 
 static void PrintUsage() => Console.Error.WriteLine(
-    "usage: fuzz-instrument [--output <path>] [--quiet] <assembly.dll> [prefix | -prefix]...\n" +
+    "usage: fuzz-instrument [--output <path>] [--dictionary <path>] [--quiet] <assembly.dll> [prefix | -prefix]...\n" +
     "  Adds AFL edge-coverage probes (IommuFd.Fuzzing.Runtime) to types whose full name starts with a prefix\n" +
-    "  (every type when none is given); '-prefix' excludes. Rewrites in place unless --output: use a copy.");
+    "  (every type when none is given); '-prefix' excludes. Rewrites in place unless --output: use a copy.\n" +
+    "  --dictionary writes an afl dictionary of the string literals and compared constants of the instrumented code.");

@@ -289,6 +289,22 @@ public sealed class InstrumenterTests : IDisposable
     }
 
     [Fact]
+    public void Harvests_a_dictionary_of_compared_constants_and_literals()
+    {
+        string dictionary = _temp.Combine("auto.dict");
+        var result = Instrumenter.Instrument(SamplesPath, new InstrumentationOptions
+        {
+            OutputPath = _temp.Combine("dict.dll"),
+            IncludePrefixes = ["IommuFd.Fuzzing.Samples.PlantedBugDecoder"],
+            DictionaryPath = dictionary,
+        });
+        string[] lines = File.ReadAllLines(dictionary);
+        Assert.Equal(result.DictionaryEntries, lines.Count(l => l.StartsWith("auto_", StringComparison.Ordinal)));
+        Assert.Contains(lines, l => l.EndsWith("=\"\\x80;\\x00\\x00\"", StringComparison.Ordinal));   // 0x3B80, IOMMU_DESTROY, little endian
+        Assert.DoesNotContain(lines, l => l.Contains(' ', StringComparison.Ordinal) && l.StartsWith("auto_", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Prefix_selection_and_exclusion()
     {
         string copy = _temp.Combine("selected.dll");
