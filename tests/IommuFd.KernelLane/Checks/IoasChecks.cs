@@ -121,6 +121,59 @@ internal static unsafe class IoasChecks
         log.Errno("destroy.ioas", OK, Destroy(fd, ioas));
         log.Errno("destroy.again", ENOENT, Destroy(fd, ioas));
         _ = Native.close(memfd);
+
+        Edges(log, fd, big);
+    }
+
+    /// <summary>Edge rules of MAP/UNMAP/MAP_FILE/automatic allocation and the compat IOAS pointer (reference §4).</summary>
+    private static void Edges(CheckLog log, IoctlFd fd, NativeBuffer buf)
+    {
+        // Ids are reused lowest-first: both IOASes above are destroyed, so this one is 1 again.
+        uint ioas = Alloc(log, fd, "alloc_reuses_lowest_id");
+        log.Value("alloc_reuses_lowest_id.id", 1u, ioas);
+
+        // With no domain the alignment is 1 byte. The automatic allocator ORs the hint's page offset into the aligned
+        // hole start: a hole starting at 0x1126 and a VA at page offset 1 give 0x1127 (not 0x1126 + 1 rounded).
+        ulong iova = 0;
+        log.Errno("map.fixed_at_0_odd_length", OK, Map(fd, ioas, buf.Address, 0x1126, ref iova, Flags.FixedIova | Flags.ReadWrite));
+        ulong auto = 0;
+        Errno e = Map(fd, ioas, buf.Address + 1, 1, ref auto, Flags.ReadWrite);
+        log.Outcome("map.auto_page_offset_ored", OK, "iova=0x1127", e, $"iova={Hex(auto)}");
+
+        // Overflow rules: iova or length >= ULONG_MAX.
+        ulong top = ulong.MaxValue;
+        log.Errno("map.iova_u64_max", EOVERFLOW, Map(fd, ioas, buf.Address, 0x1000, ref top, Flags.FixedIova | Flags.ReadWrite));
+        log.Errno("unmap.length_u64_max_not_all", EOVERFLOW, Unmap(fd, ioas, 1, ulong.MaxValue, out _));
+
+        // MAP_FILE: a bad fd, a zero length.
+        var mf = new iommu_ioas_map_file { ioas_id = ioas, fd = -1, length = 0x1000, flags = Flags.ReadWrite };
+        log.Errno("map_file.bad_fd", EBADF, Ioctl.IOMMU_IOAS_MAP_FILE(fd, ref mf));
+        int memfd = Native.memfd_create("kernel-lane-edges", 0);
+        _ = Native.ftruncate(memfd, 0x1000);
+        mf = new iommu_ioas_map_file { ioas_id = ioas, fd = memfd, length = 0, flags = Flags.ReadWrite };
+        log.Errno("map_file.length_0", EINVAL, Ioctl.IOMMU_IOAS_MAP_FILE(fd, ref mf));
+        _ = Native.close(memfd);
+
+        // Automatic allocation confined to a 4 KiB allowed range cannot place 8 KiB.
+        log.Errno("allow_iovas.small", OK, Allow(fd, ioas, (0x1000_0000, 0x1000_0fff)));
+        ulong none = 0;
+        log.Errno("map.auto_no_space", ENOSPC, Map(fd, ioas, buf.Address, 0x2000, ref none, Flags.ReadWrite));
+
+        // IOMMU_VFIO_IOAS on a native context: nothing set, a bad id, set, get, clear.
+        log.Text("vfio_ioas.get_unset", "ENODEV", VfioIoas(fd, (ushort)iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_GET, 0));
+        log.Text("vfio_ioas.set_unknown_id", "ENOENT", VfioIoas(fd, (ushort)iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_SET, 0x7fff_0000));
+        log.Text("vfio_ioas.set", "OK ioas_id=1", VfioIoas(fd, (ushort)iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_SET, ioas));
+        log.Text("vfio_ioas.get", "OK ioas_id=1", VfioIoas(fd, (ushort)iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_GET, 0));
+        log.Text("vfio_ioas.clear", "OK ioas_id=0", VfioIoas(fd, (ushort)iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_CLEAR, 0));
+        log.Text("vfio_ioas.get_after_clear", "ENODEV", VfioIoas(fd, (ushort)iommufd_vfio_ioas_op.IOMMU_VFIO_IOAS_GET, 0));
+        log.Errno("edges.destroy", OK, Destroy(fd, ioas));
+    }
+
+    private static string VfioIoas(IoctlFd fd, ushort op, uint id)
+    {
+        var v = new iommu_vfio_ioas { op = op, ioas_id = id };
+        Errno e = Ioctl.IOMMU_VFIO_IOAS(fd, ref v);
+        return e == OK ? $"OK ioas_id={v.ioas_id}" : Show(e);
     }
 
     // ---- helpers shared with the device checks ----
