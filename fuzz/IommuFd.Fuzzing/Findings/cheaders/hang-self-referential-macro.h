@@ -1,0 +1,2 @@
+#define F}F
+F
