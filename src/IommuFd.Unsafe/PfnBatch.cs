@@ -220,6 +220,8 @@ public struct PfnBatch : IDisposable
     [MethodImpl(MethodImplOptions.NoInlining)]
     public bool TryAdd(ulong pfn, uint count, PfnBatchKind kind)
     {
+        if (_storage is null)
+            ThrowHelper.ThrowInvalidOperationException_NotInitialized();
         int end = _end;
         if (_kind != kind)
         {
