@@ -186,25 +186,36 @@ public struct PfnBatch : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryAdd(ulong pfn)
     {
-        // Why a separate inlined fast path: pinning feeds PFNs one at a time, and nearly every one either extends the
-        // last run (THP, contiguous folios) or starts a new one. Inlining just the "extends" test into the caller's
-        // loop keeps the batch's fields in registers there, like gcc does for the static batch_add_pfn; everything
-        // else (kind switch, new run, full) takes the out-of-line general path.
+        // Why fully inlined: pinning feeds PFNs one at a time, and each either extends the last run (THP, contiguous
+        // folios) or starts a new one. Inlining both cases into the caller's loop, like gcc does for the static
+        // batch_add_pfn, avoids a call per PFN; only a default batch or an MMIO batch takes the general path.
         int end = _end;
         byte[]? storage = _storage;
-        if (end != 0 && _kind == PfnBatchKind.CpuMemory && storage is not null)
+        if (storage is null || (end != 0 && _kind != PfnBatchKind.CpuMemory))
+            return TryAdd(pfn, 1, PfnBatchKind.CpuMemory);
+        ref byte b = ref MemoryMarshal.GetArrayDataReference(storage);
+        ref ulong firsts = ref RtUnsafe.As<byte, ulong>(ref b);
+        ref uint counts = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)_arraySize * sizeof(ulong)));
+        if (end != 0)
         {
-            ref byte b = ref MemoryMarshal.GetArrayDataReference(storage);
-            ulong lastFirst = RtUnsafe.As<byte, ulong>(ref RtUnsafe.Add(ref b, (nint)(end - 1) * sizeof(ulong)));
-            ref uint lastCount = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)_arraySize * sizeof(ulong) + (nint)(end - 1) * sizeof(uint)));
-            if (pfn == lastFirst + lastCount && lastCount != uint.MaxValue)
+            ref uint lastCount = ref RtUnsafe.Add(ref counts, end - 1);
+            if (pfn == RtUnsafe.Add(ref firsts, end - 1) + lastCount && lastCount != uint.MaxValue)
             {
                 lastCount++;
                 _totalPfns++;
                 return true;
             }
         }
-        return TryAdd(pfn, 1, PfnBatchKind.CpuMemory);
+        if ((uint)end < (uint)_arraySize)
+        {
+            RtUnsafe.Add(ref firsts, end) = pfn;
+            RtUnsafe.Add(ref counts, end) = 1;
+            _end = end + 1;
+            _totalPfns++;
+            _kind = PfnBatchKind.CpuMemory; // an empty batch takes the kind of its first add
+            return true;
+        }
+        return false;
     }
 
     /// <summary>
