@@ -24,6 +24,7 @@ public sealed class IntervalTree<T> : IntervalTree
     public IntervalTree(int initialCapacity = 16, UnsafeMemoryPool? pool = null)
         : base(initialCapacity, pool)
     {
+        _notifyFree = RuntimeHelpers.IsReferenceOrContainsReferences<T>();
         try
         {
             _values = Pool.Rent<T>(initialCapacity + 1);
