@@ -1,11 +1,45 @@
-// Design: the full invariant checker (the counterpart of the kernel's CONFIG_IOMMUFD_TEST WARN_ONs, but exhaustive).
-// O(n); called by tests after every operation in the checked run, and by Insert/Remove themselves when the library is
-// built with IOMMUFD_CHECKED (`-p:IommuFdChecked=true`). It throws InvalidOperationException naming the first
+// Design: the invariant checkers (the counterpart of the kernel's CONFIG_IOMMUFD_TEST WARN_ONs). CheckLocal is O(1)
+// and runs after every Insert/Remove in Debug builds. Validate is exhaustive, O(n): tests call it after every
+// operation in the checked run, and Insert/Remove call it themselves when the library is built with IOMMUFD_CHECKED
+// (`-p:IommuFdChecked=true`); it is not on by default in Debug so that Debug consumers with large trees stay usable. It throws InvalidOperationException naming the first
 // violated invariant; see IntervalTree.cs for the list.
+using System.Diagnostics;
+
 namespace IommuFd.Unsafe;
 
 public partial class IntervalTree
 {
+    /// <summary>
+    /// O(1) checks around one node after an insert or remove, compiled into Debug builds only (the full O(n)
+    /// <see cref="Validate"/> is opt-in, see the file comment): sentinel untouched, root black and parentless, the
+    /// node's in-order neighbours ordered and linked back, its children pointing back to it.
+    /// </summary>
+    /// <param name="node">A live node to check around, or <see cref="None"/> to check only the global state.</param>
+    [Conditional("DEBUG")]
+    private void CheckLocal(int node)
+    {
+        ref IntervalNode nil = ref NodeRef(None);
+        if (nil.Color != Black || nil.SubtreeLast != 0 || nil.Left != None || nil.Right != None)
+            ThrowHelper.ThrowInvalidOperationException_Invariant("sentinel modified");
+        if (_root != None && (NodeRef(_root).Parent != None || NodeRef(_root).Color != Black))
+            ThrowHelper.ThrowInvalidOperationException_Invariant("root must be black with no parent");
+        if ((_root == None) != (_count == 0) || (_leftmost == None) != (_count == 0))
+            ThrowHelper.ThrowInvalidOperationException_Invariant("root/leftmost disagree with Count");
+        if (node == None)
+            return;
+        ref IntervalNode n = ref NodeRef(node);
+        if (n.Start > n.Last || n.SubtreeLast < n.Last)
+            ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: bad bounds or SubtreeLast");
+        if (n.Prev != None && (NodeRef(n.Prev).Next != node || NodeRef(n.Prev).Start > n.Start))
+            ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: predecessor link or order broken");
+        if (n.Next != None && (NodeRef(n.Next).Prev != node || NodeRef(n.Next).Start < n.Start))
+            ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: successor link or order broken");
+        if ((n.Left != None && NodeRef(n.Left).Parent != node) || (n.Right != None && NodeRef(n.Right).Parent != node))
+            ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: child parent link broken");
+        if (n.Parent != None && NodeRef(n.Parent).SubtreeLast < n.SubtreeLast)
+            ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: parent SubtreeLast below child's");
+    }
+
     /// <summary>Checks every structural invariant; throws <see cref="InvalidOperationException"/> on the first violation.</summary>
     internal void Validate()
     {

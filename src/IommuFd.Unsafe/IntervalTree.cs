@@ -17,7 +17,8 @@
 // true once inside a run of disjoint intervals, which is what iommufd's trees hold) we return it without walking up
 // the tree. When it does not, we fall back to the kernel's pruned walk, so the O(log n + k) bound is unchanged.
 //
-// Invariants (checked by Validate, and after every operation in IOMMUFD_CHECKED builds via CheckInvariants):
+// Invariants (O(1) local checks after every operation in Debug builds; all of them by Validate, run after every
+// operation in IOMMUFD_CHECKED builds and by the tests' checked run):
 //  1. red-black: root and nil are black, no red node has a red child, every root-to-nil path has the same black count;
 //  2. BST on Start (left < node <= right); 3. SubtreeLast = max(Last, children's SubtreeLast);
 //  4. Start <= Last; 5. the list is the in-order sequence and its length is Count; 6. parent links are consistent.
@@ -215,6 +216,7 @@ public partial class IntervalTree : IDisposable
 
         InsertFixup(ref n0, z);
         _count++;
+        CheckLocal(z);
         CheckInvariants();
         return z;
     }
@@ -290,6 +292,7 @@ public partial class IntervalTree : IDisposable
         n0.Parent = None; // keep the sentinel clean for the checker
         FreeSlot(ref n0, z);
         _count--;
+        CheckLocal(prev != None ? prev : next);
         CheckInvariants();
     }
 

@@ -12,6 +12,7 @@
 // (MAX_NPFNS); one Kind per batch (CPU memory or MMIO), settable only while the batch is empty.
 //
 // Overflow: "continues the last run" is pfn == first + length computed modulo 2^64, as in the kernel.
+// Checks: O(1) CheckLocal after mutations in Debug builds; the O(n) Validate in tests and IOMMUFD_CHECKED builds.
 // This is a mutable struct, like the kernel's on-stack batch: pass it by ref, never copy a live batch (a copy would
 // return the same buffer twice on Dispose).
 using System.Runtime.CompilerServices;
@@ -261,6 +262,7 @@ public struct PfnBatch : IDisposable
             RtUnsafe.Add(ref npfns, end) = count;
             _end = end + 1;
             _totalPfns += count;
+            CheckLocal();
             return true;
         }
         return false;
@@ -318,6 +320,7 @@ public struct PfnBatch : IDisposable
         }
         _end = end;
         _totalPfns += (ulong)i;
+        CheckLocal();
         return i;
     }
 
@@ -380,6 +383,7 @@ public struct PfnBatch : IDisposable
         pfns = lastFirst + (lastCount - keepPfns);
         npfns = keepPfns;
         _end = 1;
+        CheckLocal();
     }
 
     /// <summary>
@@ -397,6 +401,7 @@ public struct PfnBatch : IDisposable
         PfnsRef() += skip;
         NpfnsRef() -= skip;
         _totalPfns -= skip;
+        CheckLocal();
     }
 
     /// <summary>Returns pooled storage (batch_destroy). Never throws; a second call does nothing.</summary>
@@ -424,6 +429,18 @@ public struct PfnBatch : IDisposable
             total += lengths[i];
         if (total != _totalPfns)
             ThrowHelper.ThrowInvalidOperationException_Invariant($"total_pfns {_totalPfns} != sum of runs {total}");
+    }
+
+    /// <summary>O(1) checks compiled into Debug builds: run count within capacity, tail run consistent with the total.</summary>
+    [System.Diagnostics.Conditional("DEBUG")]
+    private readonly void CheckLocal()
+    {
+        if (_storage is null)
+            return;
+        if ((uint)_end > (uint)_arraySize || (long)_arraySize * RunSize > _storage.Length)
+            ThrowHelper.ThrowInvalidOperationException_Invariant("end/array size out of range");
+        if (_end != 0 && RtUnsafe.Add(ref NpfnsRef(), _end - 1) > _totalPfns)
+            ThrowHelper.ThrowInvalidOperationException_Invariant("tail run longer than total_pfns");
     }
 
     /// <summary>Runs <see cref="Validate"/> in IOMMUFD_CHECKED builds.</summary>
