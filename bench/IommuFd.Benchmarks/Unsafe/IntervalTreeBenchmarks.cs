@@ -1,3 +1,4 @@
+// Interval tree, span iterator and IOVA allocator vs the kernel's own C in the same run (Baseline = true per category).
 using BenchmarkDotNet.Attributes;
 using BenchmarkDotNet.Configs;
 using IommuFd.Unsafe;

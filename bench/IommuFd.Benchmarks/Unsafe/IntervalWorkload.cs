@@ -1,3 +1,5 @@
+// The one seeded operation sequence every interval-tree benchmark runs, kernel anchor and managed code alike, kept in
+// native memory so the C harness reads the very same bytes.
 namespace IommuFd.Benchmarks.Unsafe;
 
 /// <summary>

@@ -1,3 +1,5 @@
+// Loads the kernel-C anchors (bench/kernel-anchors/build.sh, built at bench time from linux-source-7.2) and exposes
+// their entry points as unmanaged function pointers; NativeArray<T> holds the operation sequences both sides read.
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 

@@ -1,3 +1,4 @@
+// PFN batch fill vs the kernel's batch_add_pfn in the same run (Baseline = true).
 using BenchmarkDotNet.Attributes;
 using IommuFd.Unsafe;
 

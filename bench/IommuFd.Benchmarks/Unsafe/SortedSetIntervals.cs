@@ -1,3 +1,4 @@
+// The obvious managed alternative to the interval tree, only to size the gap (see bench/README.md).
 namespace IommuFd.Benchmarks.Unsafe;
 
 /// <summary>
