@@ -87,3 +87,42 @@ public sealed class DiagnosticsTests
         }
     }
 }
+
+/// <summary>
+/// Header text that C reads as ordinary characters but C# does not (fuzz findings G1 and G2) must still generate
+/// code that compiles clean: line terminators C# alone knows inside kernel-doc, and gcc's <c>$</c> in identifiers.
+/// </summary>
+public sealed class HostileTextTests
+{
+    private static void AssertCompilesClean(string header)
+    {
+        GeneratorDriverRunResult result = GeneratorHarness.Run(
+            [new GeneratorHarness.Header("/virtual/include/linux/hostile.h", "linux/hostile.h", header)],
+            withAnnotations: false);
+        Assert.All(result.Results, r => Assert.Null(r.Exception));
+        List<(string HintName, string Text)> sources = GeneratorHarness.Sources(result);
+        Assert.NotEmpty(sources);
+        TestCompilation.AssertClean(TestCompilation.Create(TestCompilation.Trees(sources)));
+    }
+
+    [Theory]
+    [InlineData("\r")]      // lone CR
+    [InlineData("\u0085")]  // NEL
+    [InlineData("\u2028")]  // LS
+    [InlineData("\u2029")]  // PS
+    public void Kernel_doc_with_a_csharp_only_line_break_stays_inside_the_comment(string lineBreak)
+    {
+        string header =
+            "/**\n * DOC: General\n *\n * Each ioctl is passed a structure poi" + lineBreak + "nter as the argument.\n */\n" +
+            "/**\n * struct s - summary" + lineBreak + "int x;\n * @a: the a" + lineBreak + "field\n */\n" +
+            "struct s {\n\t__u32 a; /* trailing" + lineBreak + "comment */\n};\n" +
+            "enum e {\n\tE_A = 1, /* one" + lineBreak + "two */\n};\n";
+        AssertCompilesClean(header);
+    }
+
+    [Fact]
+    public void Dollar_in_identifiers_becomes_underscore()
+    {
+        AssertCompilesClean("enum fuzz_state { $FUZZ_STOPPED, FUZZ_RUNNING };\nstruct $s { __u32 $a; };\n#define $C 3\n");
+    }
+}

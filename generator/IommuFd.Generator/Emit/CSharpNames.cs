@@ -26,9 +26,15 @@ internal static class CSharpNames
     /// <summary>Name of the static method computing the size of a struct with a flexible array member.</summary>
     public const string SizeOfName = "SizeOf";
 
-    /// <summary>Escapes <paramref name="name"/> with <c>@</c> when it is a C# keyword (<c>in</c>, <c>base</c>, <c>object</c>…).</summary>
-    public static string Identifier(string name) =>
-        SyntaxFacts.GetKeywordKind(name) != SyntaxKind.None ? "@" + name : name;
+    /// <summary>
+    /// The C# spelling of the C identifier <paramref name="name"/>: characters C allows but C# does not (gcc's <c>$</c>)
+    /// become <c>_</c>, and a C# keyword (<c>in</c>, <c>base</c>, <c>object</c>…) gets the <c>@</c> verbatim prefix.
+    /// </summary>
+    public static string Identifier(string name)
+    {
+        string valid = ValidName(name);
+        return SyntaxFacts.GetKeywordKind(valid) != SyntaxKind.None ? "@" + valid : valid;
+    }
 
     /// <summary>
     /// The header's group name: the include name without directory and <c>.h</c> (<c>linux/iommufd.h</c> →
@@ -48,10 +54,13 @@ internal static class CSharpNames
             file = file.Substring(0, file.Length - 2);
         }
 
-        return SanitizeIdentifier(file);
+        return ValidName(file);
     }
 
-    /// <summary>The hint-name prefix of a header: <c>linux/iommufd.h</c> → <c>linux.iommufd</c>.</summary>
+    /// <summary>
+    /// The hint-name prefix of a header: <c>linux/iommufd.h</c> → <c>linux.iommufd</c>. Each path segment is spelled
+    /// as a C# name, because Roslyn rejects hint names with other characters (e.g. <c>$</c>) by throwing.
+    /// </summary>
     public static string HintPrefix(string includeName)
     {
         string name = includeName.Replace('\\', '/');
@@ -60,29 +69,33 @@ internal static class CSharpNames
             name = name.Substring(0, name.Length - 2);
         }
 
-        return name.Replace('/', '.');
+        return string.Join(".", name.Split('/').Where(segment => segment.Length > 0).Select(ValidName));
     }
 
-    /// <summary>Replaces characters that cannot appear in an identifier (e.g. <c>-</c> in <c>foo-bar.h</c>) with <c>_</c>.</summary>
-    public static string SanitizeIdentifier(string name)
+    /// <summary>
+    /// Replaces every character that cannot stand at its place in a C# identifier with <c>_</c> (<c>-</c> in
+    /// <c>foo-bar.h</c>, <c>$</c> in <c>$STATE</c>: fuzz finding G2), without keyword escaping.
+    /// </summary>
+    public static string ValidName(string name)
     {
         if (name.Length == 0)
         {
             return "_";
         }
 
-        char[] chars = name.ToCharArray();
-        for (int i = 0; i < chars.Length; i++)
+        char[]? chars = null;
+        for (int i = 0; i < name.Length; i++)
         {
-            char c = chars[i];
-            bool ok = c == '_' || char.IsLetter(c) || (i > 0 && char.IsDigit(c));
+            char c = name[i];
+            bool ok = i == 0 ? SyntaxFacts.IsIdentifierStartCharacter(c) : SyntaxFacts.IsIdentifierPartCharacter(c);
             if (!ok)
             {
+                chars ??= name.ToCharArray();
                 chars[i] = '_';
             }
         }
 
-        return Identifier(new string(chars));
+        return chars is null ? name : new string(chars);
     }
 
     /// <summary>The C# type of a fixed-width integer of <paramref name="size"/> bytes.</summary>

@@ -136,7 +136,7 @@ internal static class ConstantsEmitter
     private static IEnumerable<string> SplitParagraphs(string text)
     {
         var current = new List<string>();
-        foreach (string raw in text.Replace("\r\n", "\n").Replace("\t", "    ").Split('\n'))
+        foreach (string raw in DocWriter.NormalizeLineBreaks(text).Replace("\t", "    ").Split('\n'))
         {
             string line = raw.TrimEnd();
             if (line.Trim().Length == 0)

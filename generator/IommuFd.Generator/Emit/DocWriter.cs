@@ -160,7 +160,7 @@ internal static class DocWriter
         }
 
         var current = new StringBuilder();
-        foreach (string raw in text!.Replace("\r\n", "\n").Replace("\t", "    ").Split('\n'))
+        foreach (string raw in NormalizeLineBreaks(text!).Replace("\t", "    ").Split('\n'))
         {
             string line = raw.TrimEnd();
             if (line.Trim().Length == 0)
@@ -180,6 +180,23 @@ internal static class DocWriter
         Flush(result, current);
         return result;
     }
+
+    /// <summary>
+    /// Turns every character C# treats as a line terminator (CR LF, lone CR, NEL U+0085, LS U+2028, PS U+2029) into
+    /// <c>\n</c>. C does not end lines at the last four, so header text can carry them; written into a <c>///</c>
+    /// comment unchanged they would end the comment and leak text into code (fuzz finding G1).
+    /// </summary>
+    internal static string NormalizeLineBreaks(string text)
+    {
+        if (text.IndexOfAny(s_lineBreaks) < 0)
+        {
+            return text;
+        }
+
+        return text.Replace("\r\n", "\n").Replace('\r', '\n').Replace('\u0085', '\n').Replace('\u2028', '\n').Replace('\u2029', '\n');
+    }
+
+    private static readonly char[] s_lineBreaks = ['\r', '\u0085', '\u2028', '\u2029'];
 
     private static void Flush(List<string> result, StringBuilder current)
     {

@@ -25,13 +25,26 @@ internal sealed class SourceWriter
         set => _indent = value < 0 ? 0 : value;
     }
 
+    private static readonly char[] s_csharpOnlyLineBreaks = ['\r', '\u0085', '\u2028', '\u2029'];
+
     /// <summary>Writes one line at the current indentation; an empty string writes an empty line (no trailing spaces).</summary>
     public void WriteLine(string text)
     {
         if (text.Length > 0)
         {
             _sb.Append(' ', _indent * IndentSize);
+            int start = _sb.Length;
             _sb.Append(text);
+            if (text.IndexOfAny(s_csharpOnlyLineBreaks) >= 0)
+            {
+                // Last line of defence for fuzz finding G1: a character C# ends lines at but C does not (lone CR,
+                // NEL, LS, PS) inside header text would end a `///` comment early and leak the rest into code.
+                // Doc text is split properly by DocWriter; anything that still carries one is flattened to a space.
+                foreach (char c in s_csharpOnlyLineBreaks)
+                {
+                    _sb.Replace(c, ' ', start, _sb.Length - start);
+                }
+            }
         }
 
         _sb.Append('\n');

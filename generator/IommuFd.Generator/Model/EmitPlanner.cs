@@ -47,7 +47,7 @@ internal static class EmitPlanner
                 continue;
             }
 
-            if (!typeNames.Add(e.Name))
+            if (!typeNames.Add(CSharpNames.ValidName(e.Name)))
             {
                 diagnostics.Add(Duplicate("enum " + e.Name, includeName, e.Location, model.Path));
                 continue;
@@ -58,7 +58,7 @@ internal static class EmitPlanner
 
         foreach (StructModel s in model.Structs)
         {
-            if (!typeNames.Add(s.Name))
+            if (!typeNames.Add(CSharpNames.ValidName(s.Name)))
             {
                 diagnostics.Add(Duplicate("struct " + s.Name, includeName, s.Location, model.Path));
                 continue;
@@ -73,11 +73,12 @@ internal static class EmitPlanner
     private static ConstantsUnit PlanConstants(HeaderModel model, string includeName, string className, string prefix, List<DiagnosticInfo> diagnostics)
     {
         // One C# scope holds enumerators of anonymous enums, #defines and ioctl numbers: first definition wins.
+        // Names are compared as C# spells them, so `$X` and `_X` (G2) are reported as a duplicate, not emitted twice.
         var names = new HashSet<string>(StringComparer.Ordinal) { className };
         var ioctls = new List<IoctlModel>();
         foreach (IoctlModel i in model.Ioctls)
         {
-            if (names.Add(i.Name))
+            if (names.Add(CSharpNames.ValidName(i.Name)))
             {
                 ioctls.Add(i with { Location = s_noLocation });
             }
@@ -97,7 +98,7 @@ internal static class EmitPlanner
 
             foreach (EnumeratorModel en in e.Enumerators)
             {
-                if (names.Add(en.Name))
+                if (names.Add(CSharpNames.ValidName(en.Name)))
                 {
                     enumerators.Add(en with { Location = s_noLocation });
                 }
@@ -117,7 +118,7 @@ internal static class EmitPlanner
                 continue; // the same macro, already emitted as an ioctl number
             }
 
-            if (names.Add(c.Name))
+            if (names.Add(CSharpNames.ValidName(c.Name)))
             {
                 constants.Add(c with { Location = s_noLocation });
             }
@@ -257,7 +258,8 @@ internal static class EmitPlanner
             location,
             path);
 
-    private static string Hint(string prefix, string name) => prefix + "." + name + ".g.cs";
+    // Type names are unique as C# spells them (typeNames above), so their hint names are unique too.
+    private static string Hint(string prefix, string name) => prefix + "." + CSharpNames.ValidName(name) + ".g.cs";
 
     private static string FileName(string path)
     {
