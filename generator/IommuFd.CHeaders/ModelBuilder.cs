@@ -200,8 +200,7 @@ internal sealed class ModelBuilder
         var fields = new List<FieldModel>();
         foreach (FieldModel f in layout.Fields)
         {
-            string? text = doc?.Parameter(f.Name) ?? TrailingComment(f.Location.Line, f.Location.Start + f.Location.Length);
-            fields.Add(f with { Doc = NullIfEmpty(text) });
+            fields.Add(Document(f, doc, string.Empty));
         }
 
         var constants = _pp.Definitions
@@ -210,6 +209,23 @@ internal sealed class ModelBuilder
             .ToList();
 
         return new StructModel(a.Name!, a.IsUnion, layout.Size, layout.Alignment, fields.ToEquatableArray(), constants.ToEquatableArray(), ToDoc(doc), null, Loc(a.NameToken));
+    }
+
+    /// <summary>
+    /// A field's doc from <c>@name:</c> (kernel-doc writes members of a nested unnamed type as <c>@outer.inner:</c>)
+    /// or its trailing comment; recursively for the members of an unnamed struct/union type.
+    /// </summary>
+    private FieldModel Document(FieldModel f, KernelDocBlock? doc, string prefix)
+    {
+        string? text = doc?.Parameter(prefix + f.Name) ?? TrailingComment(f.Location.Line, f.Location.Start + f.Location.Length);
+        FieldModel documented = f with { Doc = NullIfEmpty(text) };
+        if (f.UnnamedType is { } nested)
+        {
+            string inner = prefix + f.Name + ".";
+            documented = documented with { UnnamedType = nested with { Fields = nested.Fields.Select(x => Document(x, doc, inner)).ToEquatableArray() } };
+        }
+
+        return documented;
     }
 
     /// <summary>Adds what needs the ioctl list: IoctlName, and docs that VFIO writes on the ioctl instead of the struct.</summary>

@@ -27,7 +27,7 @@ public class AnnotationTests
         Assert.Equal(21, a.For("linux/iommufd.h").Count());
         foreach (IoctlAnnotation e in a.Entries)
         {
-            HeaderModel m = Headers.Model("7.2", e.IncludeName.Substring("linux/".Length));
+            HeaderModel m = e.IncludeName == Headers.SelftestIncludeName ? Headers.SelftestModel : Headers.Model("7.2", e.IncludeName.Substring("linux/".Length));
             Assert.DoesNotContain(m.Diagnostics, d => d.Location.Path == a.Path && d.Location.Line == e.Location.Line && d.Id != "IOMMUFD9005");
             IoctlModel i = m.Ioctl(e.Ioctl);
             Assert.Equal((e.Argument, e.ArgumentStruct), (i.ArgumentKind, i.ArgumentStruct));

@@ -564,4 +564,68 @@ public class TypedefTests
         (int exit, string errors) = LayoutOracleGcc.CompileSnippet("typedefs.h", Text, m);
         Assert.True(exit == 0, errors);
     }
+
+    [Fact]
+    public void Members_of_unnamed_struct_and_union_types_get_a_nested_layout()
+    {
+        // "struct { … } name;" (iommufd_test.h's per-op payloads): a named member whose type has no tag.
+        const string Text = """
+            #include <linux/types.h>
+            struct snip_cmd {
+                __u32 size;
+                __u32 op;
+                union {
+                    struct {
+                        __u32 id;
+                        __aligned_u64 start;
+                    } range;
+                    struct {
+                        __u32 a;
+                        union { __u16 lo; __u32 wide; };
+                        struct { __u8 b; } inner[3];
+                    } nested;
+                    __u32 raw;
+                };
+                union { __u8 c; __u64 d; } tail, more[2];
+                __u32 last;
+            };
+            """;
+        HeaderModel m = HeaderParser.Parse("unnamed.h", "linux/unnamed.h", Text);
+        Assert.Empty(m.Problems());
+        StructModel s = m.Struct("snip_cmd");
+        Assert.Equal((56, 8), (s.Size, s.Alignment));
+
+        FieldModel range = s.Field("range");
+        Assert.Equal((8, 16, FieldKind.Struct, "struct {...}", 1), (range.Offset, range.Size, range.Kind, range.CType, range.AnonymousGroup));
+        Assert.Null(range.StructName);
+        StructModel rangeType = range.UnnamedType!;
+        Assert.Equal((string.Empty, false, 16, 8), (rangeType.Name, rangeType.IsUnion, rangeType.Size, rangeType.Alignment));
+        Assert.Equal(new[] { ("id", 0), ("start", 8) }, rangeType.Fields.Select(f => (f.Name, f.Offset)));
+
+        StructModel nested = s.Field("nested").UnnamedType!;
+        Assert.Equal(12, nested.Size);
+        Assert.Equal(new[] { ("a", 0, 0), ("lo", 4, 1), ("wide", 4, 1), ("inner", 8, 0) }, nested.Fields.Select(f => (f.Name, f.Offset, f.AnonymousGroup)));
+        FieldModel inner = nested.Field("inner");
+        Assert.Equal((3, 1, 3), (inner.ArrayLength, inner.ElementSize, inner.Size));
+        Assert.Equal(1, inner.UnnamedType!.Size);
+
+        FieldModel tail = s.Field("tail"), more = s.Field("more");
+        Assert.True(tail.UnnamedType!.IsUnion);
+        Assert.Equal(("union {...}", 24, 8), (tail.CType, tail.Offset, tail.Size));
+        Assert.Equal((32, 2, 16), (more.Offset, more.ArrayLength, more.Size));
+        Assert.Equal(tail.UnnamedType with { Location = more.UnnamedType!.Location }, more.UnnamedType);
+        Assert.Equal(48, s.Field("last").Offset);
+
+        (int exit, string errors) = LayoutOracleGcc.CompileSnippet("unnamed.h", Text, m);
+        Assert.True(exit == 0, errors);
+    }
+
+    [Fact]
+    public void Pointer_to_an_unnamed_struct_type_is_reported()
+    {
+        HeaderModel m = Headers.Snippet("struct snip { struct { __u32 a; } *p; };\nstruct ok { __u32 b; };");
+        Assert.DoesNotContain(m.Structs, s => s.Name == "snip");
+        Assert.Contains(m.Diagnostics, d => d.Id == "IOMMUFD1205" && d.Location.Line == 1);
+        Assert.Equal(4, m.Struct("ok").Size);
+    }
 }

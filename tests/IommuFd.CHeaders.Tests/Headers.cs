@@ -48,6 +48,70 @@ internal static class Headers
     public static IReadOnlyList<HeaderModel> ModelsOf(string line) =>
         new[] { "iommufd.h", "vfio.h" }.Where(h => line != "6.1" || h != "iommufd.h").Select(h => Model(line, h)).ToList();
 
+    /// <summary>The selftest pseudo-line: drivers/iommu/iommufd/iommufd_test.h of the kernel lane's linux-source-7.2.</summary>
+    public const string SelftestLine = "7.2-selftest";
+
+    /// <summary>The include name of the selftest header (the kernel's selftests include it by file name).</summary>
+    public const string SelftestIncludeName = "iommufd_test.h";
+
+    private static readonly Lazy<string> s_selftestPath = new(FetchSelftest);
+
+    /// <summary>uapi-headers/7.2-selftest/iommufd_test.h, fetched through <c>uapi-headers/fetch --selftest</c> when missing.</summary>
+    public static string SelftestPath => s_selftestPath.Value;
+
+    /// <summary>The selftest header's model, parsed with the 7.2 iommufd.h model as its dependency.</summary>
+    public static HeaderModel SelftestModel =>
+        s_models.GetOrAdd(SelftestLine + "/" + SelftestIncludeName, _ => HeaderParser.Parse(SelftestPath, SelftestIncludeName, File.ReadAllText(SelftestPath), Annotations, new[] { Model("7.2", "iommufd.h") }));
+
+    private static string FetchSelftest()
+    {
+        string dir = LineDirectory(SelftestLine);
+        string path = Path.Combine(dir, SelftestIncludeName);
+        if (File.Exists(Path.Combine(dir, ".complete")) && File.Exists(path))
+        {
+            return path;
+        }
+
+        // Offline once fetched; the first time it needs the network (the private apt configuration downloads the
+        // sha256-pinned linux-source-7.2 .deb into $IOMMUFD_CACHE). The script serialises concurrent runs.
+        string script = Path.Combine(RepoRoot, "uapi-headers", "fetch");
+        var psi = new System.Diagnostics.ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add(script);
+        psi.ArgumentList.Add("--selftest");
+        string output;
+        int exit;
+        try
+        {
+            using System.Diagnostics.Process p = System.Diagnostics.Process.Start(psi)!;
+            Task<string> err = p.StandardError.ReadToEndAsync();
+            Task<string> @out = p.StandardOutput.ReadToEndAsync();
+            if (!p.WaitForExit(900_000))
+            {
+                p.Kill(entireProcessTree: true);
+                throw new TimeoutException("uapi-headers/fetch --selftest did not finish within 15 min");
+            }
+
+            exit = p.ExitCode;
+            output = @out.Result + err.Result;
+        }
+        catch (Exception ex) when (ex is System.ComponentModel.Win32Exception or TimeoutException)
+        {
+            exit = -1;
+            output = ex.Message;
+        }
+
+        if (exit != 0 || !File.Exists(path))
+        {
+            throw new InvalidOperationException(
+                $"{path} is missing and 'uapi-headers/fetch --selftest' could not fetch it (exit {exit}). The selftest header comes from "
+                + "Debian's linux-source-7.2 package (sha256-pinned in tests/kernel-vm/lib.sh), downloaded once through the private apt "
+                + "configuration into $IOMMUFD_CACHE: it needs network access to the Debian archive the first time, and is offline after. "
+                + "Run 'uapi-headers/fetch --selftest' by hand to see the details. Script output:\n" + output);
+        }
+
+        return path;
+    }
+
     public static IEnumerable<object[]> AllHeaders() =>
         Lines.SelectMany(l => new[] { "iommufd.h", "vfio.h" }.Where(h => l != "6.1" || h != "iommufd.h").Select(h => new object[] { l, h }));
 

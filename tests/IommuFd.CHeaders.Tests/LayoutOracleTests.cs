@@ -20,6 +20,43 @@ public class LayoutOracleTests
         Assert.True(exit == 0, $"gcc rejected the {line} oracle:\n{errors}");
     }
 
+    [Fact]
+    public void Gcc_agrees_with_every_model_fact_of_the_selftest_header()
+    {
+        // iommufd_test.h includes <linux/iommufd.h>: gcc reads it from the 7.2 line, the front end uses its model.
+        HeaderModel selftest = Headers.SelftestModel;
+        Assert.DoesNotContain(selftest.Diagnostics, d => d.Severity == HeaderDiagnosticSeverity.Error);
+        (int exit, string errors) = CompileSelftest(LayoutOracleWriter.Write(new[] { Headers.Model("7.2", "iommufd.h"), selftest }));
+        Assert.True(exit == 0, $"gcc rejected the selftest oracle:\n{errors}");
+    }
+
+    [Fact]
+    public void Gcc_rejects_a_wrong_fact_inside_an_unnamed_member_type_of_the_selftest_header()
+    {
+        HeaderModel selftest = MutateField(Headers.SelftestModel, "iommu_test_cmd", "dirty", f => f with
+        {
+            UnnamedType = f.UnnamedType! with { Fields = f.UnnamedType.Fields.Select(x => x.Name == "iova" ? x with { Offset = 4 } : x).ToEquatableArray() },
+        });
+        (int exit, string errors) = CompileSelftest(LayoutOracleWriter.Write(new[] { selftest }));
+        Assert.NotEqual(0, exit);
+        Assert.Contains("offsetof iommu_test_cmd.dirty.iova", errors, StringComparison.Ordinal);
+        Assert.Equal(1, errors.Split('\n').Count(l => l.Contains("static assertion failed", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Oracle_covers_every_fact_of_the_selftest_header()
+    {
+        HeaderModel selftest = Headers.SelftestModel;
+        Assert.Equal(new List<string>(), MissingFacts(new[] { selftest }, LayoutOracleWriter.Write(new[] { selftest })));
+        Assert.Contains(selftest.Struct("iommu_test_cmd").Fields, f => f.UnnamedType is not null);
+        Assert.Equal((0x3BA0UL, 68, 72), (selftest.Ioctl("IOMMU_TEST_CMD").Number, selftest.Ioctl("IOMMU_TEST_CMD").MinSize, selftest.Struct("iommu_test_cmd").Size));
+    }
+
+    private static (int ExitCode, string Errors) CompileSelftest(string source) =>
+        LayoutOracleGcc.CompileWith(
+            new[] { "-fsyntax-only", "-nostdinc", "-std=gnu11", "-D__EXPORTED_HEADERS__", "-I", Headers.LineDirectory("7.2"), "-I", Path.GetDirectoryName(Headers.SelftestPath)!, "-x", "c", "-" },
+            source);
+
     public static IEnumerable<object[]> Mutations => new[]
     {
         new object[] { "field offset", "offsetof iommu_hw_info.out_data_type" },
@@ -71,7 +108,13 @@ public class LayoutOracleTests
     public void Oracle_covers_every_struct_field_constant_enumerator_and_ioctl(string line)
     {
         IReadOnlyList<HeaderModel> models = Headers.ModelsOf(line);
-        string source = LayoutOracleWriter.Write(models);
+        Assert.Empty(MissingFacts(models, LayoutOracleWriter.Write(models)));
+        Assert.True(models.Sum(m => m.Structs.Count) > 0 && models.Sum(m => m.Ioctls.Count) > 0);
+    }
+
+    /// <summary>Every model fact the oracle must assert, as a fragment of its source; returns the absent ones.</summary>
+    private static List<string> MissingFacts(IEnumerable<HeaderModel> models, string source)
+    {
         var missing = new List<string>();
         void Need(string fragment)
         {
@@ -81,19 +124,28 @@ public class LayoutOracleTests
             }
         }
 
+        void NeedStruct(StructModel s, string type)
+        {
+            Need($"sizeof({type}) == {s.Size}");
+            Need($"_Alignof({type}) == {s.Alignment}");
+            foreach (FieldModel f in s.Fields)
+            {
+                Need($"__builtin_offsetof({type}, {f.Name}) == {f.Offset}");
+                Need(f.IsFlexibleArray ? $"sizeof((({type} *)0)->{f.Name}[0]) == {f.ElementSize}" : $"sizeof((({type} *)0)->{f.Name}) == {f.Size}");
+                Need($"__typeof__((({type} *)0)->{f.Name}");
+                if (f.UnnamedType is { } nested)
+                {
+                    // An unnamed member type is spelled through __typeof__ of the member (element 0 for arrays).
+                    NeedStruct(nested, $"__typeof__((({type} *)0)->{f.Name}{(f.ArrayLength != 0 ? "[0]" : string.Empty)})");
+                }
+            }
+        }
+
         foreach (HeaderModel m in models)
         {
             foreach (StructModel s in m.Structs)
             {
-                string type = (s.IsUnion ? "union " : "struct ") + s.Name;
-                Need($"sizeof({type}) == {s.Size}");
-                Need($"_Alignof({type}) == {s.Alignment}");
-                foreach (FieldModel f in s.Fields)
-                {
-                    Need($"__builtin_offsetof({type}, {f.Name}) == {f.Offset}");
-                    Need(f.IsFlexibleArray ? $"sizeof((({type} *)0)->{f.Name}[0]) == {f.ElementSize}" : $"sizeof((({type} *)0)->{f.Name}) == {f.Size}");
-                    Need($"__typeof__((({type} *)0)->{f.Name}");
-                }
+                NeedStruct(s, (s.IsUnion ? "union " : "struct ") + s.Name);
             }
 
             foreach (EnumeratorModel x in m.Enums.SelectMany(e => e.Enumerators))
@@ -116,8 +168,7 @@ public class LayoutOracleTests
             }
         }
 
-        Assert.Empty(missing);
-        Assert.True(models.Sum(m => m.Structs.Count) > 0 && models.Sum(m => m.Ioctls.Count) > 0);
+        return missing;
     }
 
     private static HeaderModel MutateStruct(HeaderModel m, string name, Func<StructModel, StructModel> change) =>

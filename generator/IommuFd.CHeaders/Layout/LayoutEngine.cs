@@ -166,7 +166,7 @@ internal sealed class LayoutEngine
             }
             else
             {
-                FieldModel? field = Field(m, owner, myGroup, out memberAlign);
+                FieldModel? field = Field(m, owner, myGroup, pack, out memberAlign);
                 if (field is null)
                 {
                     failed = true; // reported by Field (or by the referenced struct's own diagnostics)
@@ -263,7 +263,7 @@ internal sealed class LayoutEngine
         return 0;
     }
 
-    private FieldModel? Field(MemberSyntax m, string owner, int group, out int align)
+    private FieldModel? Field(MemberSyntax m, string owner, int group, int pack, out int align)
     {
         align = 1;
         TypeSyntax type = m.Type!;
@@ -271,6 +271,7 @@ internal sealed class LayoutEngine
         int elementSize;
         bool signed = false;
         string? structName = null;
+        StructModel? unnamed = null;
         string ctype = type.Text;
         if (m.PointerDepth > 0)
         {
@@ -294,6 +295,28 @@ internal sealed class LayoutEngine
             elementSize = bt.Size;
             align = bt.Align;
             signed = bt.IsSigned;
+        }
+        else if (type.Unnamed is AggregateSyntax body)
+        {
+            // "struct { … } name;": the body is the member's own type, laid out like any aggregate (its anonymous
+            // members are grouped and flattened within it) and kept whole in the field.
+            kind = FieldKind.Struct;
+            if (body.HasErrors)
+            {
+                return null; // the member that failed to parse is already reported
+            }
+
+            int innerGroup = 0;
+            bool failed = false;
+            (long innerSize, int innerAlign, List<FieldModel> innerFields) = LayoutAggregate(body, owner, ref innerGroup, 0, pack, ref failed);
+            if (failed)
+            {
+                return null;
+            }
+
+            elementSize = (int)innerSize;
+            align = innerAlign;
+            unnamed = new StructModel(string.Empty, body.IsUnion, elementSize, innerAlign, innerFields.ToEquatableArray(), EquatableArray<string>.Empty, null, null, Loc(body.Keyword));
         }
         else
         {
@@ -373,6 +396,6 @@ internal sealed class LayoutEngine
         }
 
         var loc = Loc(m.NameToken);
-        return new FieldModel(m.Name, ctype, kind, elementSize, signed, structName, 0, (int)size, arrayLength, group, m.CountedBy, null, loc);
+        return new FieldModel(m.Name, ctype, kind, elementSize, signed, structName, 0, (int)size, arrayLength, group, m.CountedBy, null, loc) { UnnamedType = unnamed };
     }
 }

@@ -72,4 +72,14 @@ public sealed record FieldModel(
 {
     /// <summary>True for a flexible array member <c>T name[]</c>.</summary>
     public bool IsFlexibleArray => ArrayLength < 0;
+
+    /// <summary>
+    /// For a member declared with an unnamed struct or union type (<c>struct { __u32 a; } name;</c>, e.g. the per-op
+    /// payloads in <c>iommu_test_cmd</c>'s anonymous union): that type's layout, with an empty
+    /// <see cref="StructModel.Name"/> and offsets relative to the member. Then <see cref="Kind"/> is
+    /// <see cref="FieldKind.Struct"/>, <see cref="StructName"/> is null and <see cref="CType"/> is <c>struct {...}</c> or
+    /// <c>union {...}</c>. Null for every other member. Added after the first model version as an init-only property
+    /// so the positional constructor stays unchanged.
+    /// </summary>
+    public StructModel? UnnamedType { get; init; }
 }

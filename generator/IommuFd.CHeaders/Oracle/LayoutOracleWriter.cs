@@ -10,6 +10,8 @@
 //                  has no constant expression that compares string contents
 //   enumerator     value
 //   ioctl          folded request number; MinSize as offsetofend of MinSizeField in the argument struct
+//   unnamed type   a member declared "struct { … } name;" has a type C cannot name, so its layout is asserted on
+//                  __typeof__(((struct x *)0)->name) (element [0] for arrays), recursively, with every check above
 // Each assert's message names the fact ("offsetof iommu_hw_info.in_data_type"), so a gcc error points at the
 // exact model entry that is wrong. Compile with CompilerArguments(includeDir) (gcc -fsyntax-only …  -x c -).
 using System.Globalization;
@@ -81,33 +83,43 @@ public static class LayoutOracleWriter
         return sb.ToString();
     }
 
-    private static void WriteStruct(StringBuilder sb, StructModel s, HashSet<string> unions)
+    private static void WriteStruct(StringBuilder sb, StructModel s, HashSet<string> unions) =>
+        WriteStruct(sb, s, (s.IsUnion ? "union " : "struct ") + s.Name, s.Name, unions);
+
+    /// <summary>Asserts <paramref name="s"/> spelled as the C type <paramref name="type"/>; <paramref name="label"/> names it in messages.</summary>
+    private static void WriteStruct(StringBuilder sb, StructModel s, string type, string label, HashSet<string> unions)
     {
-        string type = (s.IsUnion ? "union " : "struct ") + s.Name;
-        Assert(sb, $"sizeof({type}) == {s.Size}", $"sizeof {s.Name}");
-        Assert(sb, $"_Alignof({type}) == {s.Alignment}", $"alignof {s.Name}");
+        Assert(sb, $"sizeof({type}) == {s.Size}", $"sizeof {label}");
+        Assert(sb, $"_Alignof({type}) == {s.Alignment}", $"alignof {label}");
         foreach (FieldModel f in s.Fields)
         {
             string member = $"(({type} *)0)->{f.Name}";
             string element = f.ArrayLength != 0 ? member + "[0]" : member;
-            Assert(sb, $"__builtin_offsetof({type}, {f.Name}) == {f.Offset}", $"offsetof {s.Name}.{f.Name}");
+            Assert(sb, $"__builtin_offsetof({type}, {f.Name}) == {f.Offset}", $"offsetof {label}.{f.Name}");
             if (!f.IsFlexibleArray)
             {
-                Assert(sb, $"sizeof({member}) == {f.Size}", $"sizeof {s.Name}.{f.Name}");
+                Assert(sb, $"sizeof({member}) == {f.Size}", $"sizeof {label}.{f.Name}");
             }
 
             if (f.ArrayLength != 0)
             {
-                Assert(sb, $"sizeof({element}) == {f.ElementSize}", $"element size {s.Name}.{f.Name}");
+                Assert(sb, $"sizeof({element}) == {f.ElementSize}", $"element size {label}.{f.Name}");
+            }
+
+            if (f.UnnamedType is { } nested)
+            {
+                // No spelling to compare with: the nested type's own layout, asserted through __typeof__, is the check.
+                WriteStruct(sb, nested, $"__typeof__({element})", $"{label}.{f.Name}", unions);
+                continue;
             }
 
             string ctype = f.Kind == FieldKind.Struct && f.StructName is not null
                 ? (unions.Contains(f.StructName) ? "union " : "struct ") + f.StructName
                 : f.CType;
-            Assert(sb, $"__builtin_types_compatible_p(__typeof__({element}), {ctype})", $"type {s.Name}.{f.Name} is {f.CType}");
+            Assert(sb, $"__builtin_types_compatible_p(__typeof__({element}), {ctype})", $"type {label}.{f.Name} is {f.CType}");
             if (f.Kind == FieldKind.Integer && !f.CType.StartsWith("enum ", StringComparison.Ordinal))
             {
-                Assert(sb, $"(((__typeof__({element}))-1) < 0) == {(f.IsSigned ? 1 : 0)}", $"signedness {s.Name}.{f.Name}");
+                Assert(sb, $"(((__typeof__({element}))-1) < 0) == {(f.IsSigned ? 1 : 0)}", $"signedness {label}.{f.Name}");
             }
         }
     }

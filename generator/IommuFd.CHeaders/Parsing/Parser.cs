@@ -119,7 +119,8 @@ internal sealed class Parser
     private void Expand()
     {
         Token use = Peek;
-        while (Peek.IsIdentifier && _macros.TryGetValue(Peek.Text, out MacroDefinition? m) && !m.IsFunctionLike && !m.IsPredefined)
+        while (Peek.IsIdentifier && !MacroHideSet.Contains(Peek.Hidden, Peek.Text)
+            && _macros.TryGetValue(Peek.Text, out MacroDefinition? m) && !m.IsFunctionLike && !m.IsPredefined)
         {
             if (++_expansions > MaxExpansions)
             {
@@ -128,8 +129,11 @@ internal sealed class Parser
             }
 
             _result.ExpandedMacros.Add(m.Name);
+            // The replacement's tokens carry the macro in their hide set: C never re-expands a macro inside its
+            // own expansion, which also bounds the expansion however the parser resynchronises (finding C2).
+            MacroHideSet hidden = MacroHideSet.Add(Peek.Hidden, m.Name);
             _tokens.RemoveAt(_pos);
-            _tokens.InsertRange(_pos, m.Body);
+            _tokens.InsertRange(_pos, m.Body.Select(b => b with { Hidden = hidden }));
         }
     }
 
@@ -358,8 +362,8 @@ internal sealed class Parser
                 return;
             }
 
-            _diagnostics.Report(DiagnosticCatalog.UnsupportedMember, Loc(Peek), Peek.ToString(), parent.Name ?? "<anonymous>", "a member of an unnamed struct or union type needs a tag to be modelled");
-            throw new ParseException(Peek);
+            // "struct { … } name;": a named member whose type has no tag. The body becomes the member's nested type.
+            type = new TypeSyntax((unnamed.IsUnion ? "union" : "struct") + " {...}", type.Token) { Unnamed = unnamed };
         }
 
         while (true)
@@ -383,6 +387,12 @@ internal sealed class Parser
 
             m.NameToken = Next();
             m.Name = m.NameToken.Text;
+            if (type.Unnamed is not null && m.PointerDepth > 0)
+            {
+                _diagnostics.Report(DiagnosticCatalog.UnsupportedMember, Loc(m.NameToken), m.Name, parent.Name ?? "<anonymous>", "a pointer to an unnamed struct or union type has no type name to model");
+                throw new ParseException(Peek);
+            }
+
             while (Accept("["))
             {
                 int start = _pos, level = 0;

@@ -57,6 +57,12 @@ internal sealed class TypeSyntax
     /// <summary>For <c>struct x</c>/<c>union x</c>: the tag.</summary>
     public string? Tag { get; set; }
 
+    /// <summary>
+    /// For a member declared with an unnamed struct/union type (<c>struct { … } name;</c>): its body, laid out as
+    /// the member's own nested type.
+    /// </summary>
+    public AggregateSyntax? Unnamed { get; set; }
+
     /// <summary>For <c>enum x</c> members: treated as int.</summary>
     public bool IsEnum { get; set; }
 
