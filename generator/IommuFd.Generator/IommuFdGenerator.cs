@@ -73,10 +73,27 @@ public sealed class IommuFdGenerator : IIncrementalGenerator
             .Select(static (files, _) => files.IsDefaultOrEmpty ? null : files.OrderBy(f => f.Path, StringComparer.Ordinal).First())
             .WithTrackingName(StepNames.Annotations);
 
-        IncrementalValuesProvider<EmitPlan> plans = headers
+        // Headers without dependencies parse on their own; a header that includes others (IommuFdDependsOn, e.g. the
+        // selftest iommufd_test.h on linux/iommufd.h) parses with their models, so it waits for those.
+        IncrementalValuesProvider<ParseOutcome> independent = headers
+            .Where(static h => h.DependsOn.Count == 0)
             .Combine(annotations)
             .Select(static (pair, ct) => HeaderFrontEnd.Parse(pair.Left, pair.Right, ct))
-            .WithTrackingName(StepNames.ParseHeader)
+            .WithTrackingName(StepNames.ParseHeader);
+        IncrementalValueProvider<ImmutableArray<HeaderModel>> dependencyModels = independent
+            .Where(static o => o.Model is not null)
+            .Select(static (o, _) => o.Model!)
+            .Collect();
+        IncrementalValuesProvider<ParseOutcome> dependent = headers
+            .Where(static h => h.DependsOn.Count > 0)
+            .Combine(annotations)
+            .Combine(dependencyModels)
+            .Select(static (pair, ct) => HeaderFrontEnd.Parse(pair.Left.Left, pair.Left.Right, pair.Right, ct))
+            .WithTrackingName(StepNames.ParseHeader);
+
+        IncrementalValuesProvider<EmitPlan> plans = independent.Collect()
+            .Combine(dependent.Collect())
+            .SelectMany(static (pair, _) => pair.Left.AddRange(pair.Right))
             .Select(static (outcome, ct) => PlanSafely(outcome, ct))
             .WithTrackingName(StepNames.PlanHeader);
 
@@ -146,7 +163,16 @@ public sealed class IommuFdGenerator : IIncrementalGenerator
 
         try
         {
-            return EmitPlanner.Plan(outcome.Model);
+            EmitPlan plan = EmitPlanner.Plan(outcome.Model, outcome.StubClass);
+            if (!outcome.Emit)
+            {
+                // Read only as a dependency: its own build (the assembly that emits it) reports its warnings.
+                plan = new EmitPlan(EquatableArray<EmitUnit>.Empty, plan.Diagnostics.Where(d => d.Severity == HeaderDiagnosticSeverity.Error).ToEquatableArray());
+            }
+
+            return outcome.DependencyDiagnostics.Count == 0
+                ? plan
+                : plan with { Diagnostics = outcome.DependencyDiagnostics.Concat(plan.Diagnostics).ToEquatableArray() };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {

@@ -47,6 +47,12 @@ internal static class DiagnosticDescriptors
     /// <summary>IOMMUFD3006: two headers have the same include name (the same header added twice); the first is used.</summary>
     public const string DuplicateFile = "IOMMUFD3006";
 
+    /// <summary>
+    /// IOMMUFD3007: a header's <c>IommuFdDependsOn</c> names an include name that is not an input without dependencies
+    /// of its own; the header is parsed without it (its uses of that header's names are then reported by the front end).
+    /// </summary>
+    public const string MissingDependency = "IOMMUFD3007";
+
     private static readonly ConcurrentDictionary<(string, HeaderDiagnosticSeverity), DiagnosticDescriptor> s_cache = new();
 
     // Titles of the front end's ids come from its own catalogue (IommuFd.CHeaders DiagnosticCatalog), so there is

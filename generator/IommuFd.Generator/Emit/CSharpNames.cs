@@ -112,10 +112,18 @@ internal static class CSharpNames
     public static string ElementType(FieldModel field) => field.Kind switch
     {
         FieldKind.Integer => IntegerType(field.ElementSize, field.IsSigned),
+        FieldKind.Struct when field.UnnamedType is not null => UnnamedTypeName(field),
         FieldKind.Struct => Identifier(field.StructName ?? throw new InvalidOperationException("struct field without a struct name: " + field.Name)),
         FieldKind.Pointer => PointerType(field.CType),
         _ => throw new NotSupportedException("unknown field kind " + field.Kind),
     };
+
+    /// <summary>
+    /// The nested C# type of a member declared with an unnamed struct/union type (TerraFX/ClangSharp convention):
+    /// <c>struct { … } dirty;</c> → <c>_dirty_e__Struct</c>, <c>union { … } u;</c> → <c>_u_e__Union</c>.
+    /// </summary>
+    public static string UnnamedTypeName(FieldModel field) =>
+        "_" + ValidName(field.Name) + (field.UnnamedType is { IsUnion: true } ? "_e__Union" : "_e__Struct");
 
     /// <summary>
     /// The C# pointer type for a C pointer member (<c>__u64 *data</c> → <c>ulong*</c>). Pointees we cannot name

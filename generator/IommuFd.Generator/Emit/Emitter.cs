@@ -9,7 +9,7 @@ internal static class Emitter
     public static string Emit(EmitUnit unit)
     {
         var w = new SourceWriter();
-        WriteFileHeader(w, unit.IncludeName, unit is StructUnit { Struct.Fields: var fields } && fields.Any(f => f.IsFlexibleArray));
+        WriteFileHeader(w, unit.IncludeName, unit is StructUnit { Struct: var layout } && HasFlexibleArray(layout));
         switch (unit)
         {
             case StructUnit s:
@@ -30,6 +30,9 @@ internal static class Emitter
 
         return w.ToString();
     }
+
+    private static bool HasFlexibleArray(IommuFd.CHeaders.Model.StructModel s) =>
+        s.Fields.Any(f => f.IsFlexibleArray || (f.UnnamedType is { } nested && HasFlexibleArray(nested)));
 
     private static void WriteFileHeader(SourceWriter w, string includeName, bool needsSpanUsings)
     {

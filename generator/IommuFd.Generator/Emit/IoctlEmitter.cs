@@ -35,7 +35,7 @@ internal static class IoctlEmitter
         w.WriteLine("/// </para>");
         w.WriteLine("/// <para>" + DocWriter.Escape(ConstantsEmitter.EncodingNote) + "</para>");
         w.WriteLine("/// </remarks>");
-        w.WriteLine("public static unsafe partial class " + CSharpNames.StubClass);
+        w.WriteLine("public static unsafe partial class " + CSharpNames.Identifier(unit.StubClass));
         w.OpenBlock();
         for (int n = 0; n < unit.Stubs.Count; n++)
         {

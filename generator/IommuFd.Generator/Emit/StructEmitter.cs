@@ -47,6 +47,16 @@ internal static class StructEmitter
             ConstantsEmitter.WriteConstant(w, c);
         }
 
+        WriteMembers(w, s, name, cName);
+        w.CloseBlock();
+    }
+
+    /// <summary>
+    /// Fields, the flexible-array accessor, fixed buffers and the nested types of members declared with an unnamed
+    /// struct/union type (TerraFX's <c>_name_e__Struct</c>/<c>_name_e__Union</c>), recursively.
+    /// </summary>
+    private static void WriteMembers(SourceWriter w, StructModel s, string name, string cName)
+    {
         var fixedBuffers = new List<FieldModel>();
         FieldModel? flexible = null;
         foreach (FieldModel f in s.Fields)
@@ -84,6 +94,35 @@ internal static class StructEmitter
             WriteFixedBuffer(w, f);
         }
 
+        foreach (FieldModel f in s.Fields)
+        {
+            if (f.UnnamedType is { } nested)
+            {
+                w.WriteLine();
+                WriteNestedType(w, f, nested, cName);
+            }
+        }
+    }
+
+    private static void WriteNestedType(SourceWriter w, FieldModel f, StructModel nested, string outerCName)
+    {
+        string typeName = CSharpNames.UnnamedTypeName(f);
+        string cName = outerCName + "." + f.Name;
+        DocWriter.RawElement(
+            w,
+            "summary",
+            "The unnamed <c>" + DocWriter.Escape(f.CType) + "</c> type of member <c>" + DocWriter.Escape(f.Name) + "</c> (<c>" + DocWriter.Escape(cName) + "</c>).");
+        DocWriter.RawElement(
+            w,
+            "remarks",
+            string.Format(CultureInfo.InvariantCulture, "C: {0} bytes, aligned to {1}; offsets relative to the member.", nested.Size, nested.Alignment));
+        w.WriteLine("[NativeTypeName(" + CSharpNames.StringLiteral(f.CType) + ")]");
+        w.WriteLine("[StructLayout(LayoutKind.Explicit, Size = " + CSharpNames.Int(nested.Size) + ")]");
+        w.WriteLine("public unsafe partial struct " + typeName);
+        w.OpenBlock();
+        DocWriter.RawElement(w, "summary", "<c>sizeof</c> of the member's type: " + CSharpNames.Int(nested.Size) + " bytes.");
+        w.WriteLine("public const int " + CSharpNames.NativeSizeName + " = " + CSharpNames.Int(nested.Size) + ";");
+        WriteMembers(w, nested, typeName, cName);
         w.CloseBlock();
     }
 

@@ -19,7 +19,10 @@ internal static class EmitPlanner
     private static readonly SourceLocation s_noLocation = new(string.Empty, 0, 0, 0, 0);
 
     /// <summary>Plans <paramref name="model"/>.</summary>
-    public static EmitPlan Plan(HeaderModel model)
+    public static EmitPlan Plan(HeaderModel model) => Plan(model, CSharpNames.StubClass);
+
+    /// <summary>Plans <paramref name="model"/> with its ioctl stubs in the class <paramref name="stubClass"/>.</summary>
+    public static EmitPlan Plan(HeaderModel model, string stubClass)
     {
         var diagnostics = new List<DiagnosticInfo>();
         foreach (HeaderDiagnostic d in model.Diagnostics)
@@ -36,10 +39,10 @@ internal static class EmitPlanner
         units.Add(PlanConstants(model, includeName, className, prefix, diagnostics));
         if (model.Ioctls.Count > 0)
         {
-            units.Add(PlanStubs(model, includeName, className, prefix, structNames, diagnostics));
+            units.Add(PlanStubs(model, includeName, className, stubClass, prefix, structNames, diagnostics));
         }
 
-        var typeNames = new HashSet<string>(StringComparer.Ordinal) { className, CSharpNames.StubClass };
+        var typeNames = new HashSet<string>(StringComparer.Ordinal) { className, stubClass };
         foreach (EnumModel e in model.Enums)
         {
             if (e.Name is null)
@@ -132,7 +135,7 @@ internal static class EmitPlanner
         return new ConstantsUnit(prefix + ".g.cs", includeName, className, enumerators.ToEquatableArray(), constants.ToEquatableArray(), ioctls.ToEquatableArray(), docs);
     }
 
-    private static IoctlUnit PlanStubs(HeaderModel model, string includeName, string className, string prefix, HashSet<string> structNames, List<DiagnosticInfo> diagnostics)
+    private static IoctlUnit PlanStubs(HeaderModel model, string includeName, string className, string stubClass, string prefix, HashSet<string> structNames, List<DiagnosticInfo> diagnostics)
     {
         var stubs = new List<IoctlStub>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
@@ -172,7 +175,7 @@ internal static class EmitPlanner
             stubs.Add(new IoctlStub(i with { Location = s_noLocation }, known, sizeField));
         }
 
-        return new IoctlUnit(prefix + ".Ioctl.g.cs", includeName, className, stubs.ToEquatableArray());
+        return new IoctlUnit(prefix + ".Ioctl.g.cs", includeName, className, stubs.ToEquatableArray()) { StubClass = stubClass };
     }
 
     /// <summary>
@@ -189,27 +192,50 @@ internal static class EmitPlanner
 
     private static StructUnit PlanStruct(HeaderModel model, StructModel s, string includeName, string prefix, HashSet<string> structNames, List<DiagnosticInfo> diagnostics)
     {
+        var ownConstants = model.Constants
+            .Where(c => c.ContainingStruct == s.Name)
+            .Select(c => c with { Location = s_noLocation })
+            .ToEquatableArray();
+        var uses = model.Ioctls
+            .Where(i => i.ArgumentKind == IoctlArgumentKind.Struct && i.ArgumentStruct == s.Name)
+            .Select(i => new IoctlUse(i.Name, i.MinSize, i.MinSizeField))
+            .ToEquatableArray();
+        StructModel stripped = PlanFields(model, s, s.Name, includeName, structNames, diagnostics);
+        return new StructUnit(Hint(prefix, s.Name), includeName, stripped, ownConstants, uses);
+    }
+
+    /// <summary>
+    /// Blanks locations and applies the field decisions (IOMMUFD3003/3004/3005) to <paramref name="s"/>'s members,
+    /// recursively into the nested types of members declared with an unnamed struct/union type.
+    /// </summary>
+    private static StructModel PlanFields(HeaderModel model, StructModel s, string label, string includeName, HashSet<string> structNames, List<DiagnosticInfo> diagnostics)
+    {
         var fields = new List<FieldModel>(s.Fields.Count);
         foreach (FieldModel f in s.Fields)
         {
             FieldModel field = f with { Location = s_noLocation };
-            if (f.Name == s.Name)
+            if (f.UnnamedType is { } nested)
+            {
+                field = field with { UnnamedType = PlanFields(model, nested, label + "." + f.Name, includeName, structNames, diagnostics) };
+            }
+
+            if (s.Name.Length > 0 && f.Name == s.Name)
             {
                 diagnostics.Add(DiagnosticInfo.At(
                     DiagnosticDescriptors.MemberNamedLikeType,
                     HeaderDiagnosticSeverity.Warning,
-                    string.Format(CultureInfo.InvariantCulture, "member '{0}' of struct {1} has the name of its struct, which C# does not allow; it is generated as '{0}_'", f.Name, s.Name),
+                    string.Format(CultureInfo.InvariantCulture, "member '{0}' of struct {1} has the name of its struct, which C# does not allow; it is generated as '{0}_'", f.Name, label),
                     f.Location,
                     model.Path));
                 field = field with { Name = f.Name + "_" };
             }
 
-            if (f.Kind == FieldKind.Struct && (f.StructName is null || !structNames.Contains(f.StructName)))
+            if (f.Kind == FieldKind.Struct && f.UnnamedType is null && (f.StructName is null || !structNames.Contains(f.StructName)))
             {
                 diagnostics.Add(DiagnosticInfo.At(
                     DiagnosticDescriptors.UnknownFieldStruct,
                     HeaderDiagnosticSeverity.Warning,
-                    string.Format(CultureInfo.InvariantCulture, "member '{0}' of struct {1} has type '{2}', which {3} does not define; it is generated as {4} raw bytes", f.Name, s.Name, f.CType, includeName, f.Size),
+                    string.Format(CultureInfo.InvariantCulture, "member '{0}' of struct {1} has type '{2}', which {3} does not define; it is generated as {4} raw bytes", f.Name, label, f.CType, includeName, f.Size),
                     f.Location,
                     model.Path));
 
@@ -222,7 +248,7 @@ internal static class EmitPlanner
                 diagnostics.Add(DiagnosticInfo.At(
                     DiagnosticDescriptors.UnsupportedType,
                     HeaderDiagnosticSeverity.Warning,
-                    string.Format(CultureInfo.InvariantCulture, "member '{0}' of struct {1} is a {2}-byte integer, which C# has no type for; it is generated as raw bytes", f.Name, s.Name, field.ElementSize),
+                    string.Format(CultureInfo.InvariantCulture, "member '{0}' of struct {1} is a {2}-byte integer, which C# has no type for; it is generated as raw bytes", f.Name, label, field.ElementSize),
                     f.Location,
                     model.Path));
                 field = field with { ElementSize = 1, IsSigned = false, ArrayLength = f.IsFlexibleArray ? -1 : f.Size };
@@ -231,16 +257,7 @@ internal static class EmitPlanner
             fields.Add(field);
         }
 
-        var ownConstants = model.Constants
-            .Where(c => c.ContainingStruct == s.Name)
-            .Select(c => c with { Location = s_noLocation })
-            .ToEquatableArray();
-        var uses = model.Ioctls
-            .Where(i => i.ArgumentKind == IoctlArgumentKind.Struct && i.ArgumentStruct == s.Name)
-            .Select(i => new IoctlUse(i.Name, i.MinSize, i.MinSizeField))
-            .ToEquatableArray();
-        StructModel stripped = s with { Location = s_noLocation, Fields = fields.ToEquatableArray() };
-        return new StructUnit(Hint(prefix, s.Name), includeName, stripped, ownConstants, uses);
+        return s with { Location = s_noLocation, Fields = fields.ToEquatableArray() };
     }
 
     private static EnumModel StripEnum(EnumModel e) =>

@@ -65,7 +65,11 @@ internal sealed record ConstantsUnit(
 /// <param name="ClassName">The header's constants class, where the request numbers live.</param>
 /// <param name="Stubs">One entry per ioctl.</param>
 internal sealed record IoctlUnit(string HintName, string IncludeName, string ClassName, EquatableArray<IoctlStub> Stubs)
-    : EmitUnit(HintName, IncludeName);
+    : EmitUnit(HintName, IncludeName)
+{
+    /// <summary>The stub class (<c>Ioctl</c> unless the header's <c>IommuFdStubClass</c> metadata names another).</summary>
+    public string StubClass { get; init; } = Emit.CSharpNames.StubClass;
+}
 
 /// <summary>What the stub emitter needs for one ioctl.</summary>
 /// <param name="Ioctl">The ioctl, location blanked.</param>

@@ -1,3 +1,4 @@
+using IommuFd.CHeaders.Model;
 using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.Diagnostics;
 
@@ -13,6 +14,35 @@ namespace IommuFd.Generator.Pipeline;
 /// <param name="Text">The header text.</param>
 internal sealed record HeaderInput(string Path, string IncludeName, string Text)
 {
+    /// <summary>
+    /// Item metadata: include names (<c>;</c>-separated) of headers this one includes and uses, e.g.
+    /// <c>linux/iommufd.h</c> for the selftest header <c>iommufd_test.h</c>. Their models are passed to the front end.
+    /// One level: a dependency must itself have no dependencies.
+    /// </summary>
+    public const string DependsOnMetadata = "build_metadata.AdditionalFiles.IommuFdDependsOn";
+
+    /// <summary>
+    /// Item metadata: <c>false</c> reads the header only as a dependency of others (nothing is emitted for it, e.g.
+    /// because a referenced assembly already has its types). Default <c>true</c>.
+    /// </summary>
+    public const string EmitMetadata = "build_metadata.AdditionalFiles.IommuFdEmit";
+
+    /// <summary>
+    /// Item metadata: the class the header's ioctl stubs go into (default <see cref="IommuFd.Generator.Emit.CSharpNames.StubClass"/>,
+    /// <c>Ioctl</c>). A project that references an assembly with generated stubs needs another name: a second
+    /// <c>IommuFd.Interop.Ioctl</c> in source would hide the referenced one.
+    /// </summary>
+    public const string StubClassMetadata = "build_metadata.AdditionalFiles.IommuFdStubClass";
+
+    /// <summary>Include names of the headers this one depends on (see <see cref="DependsOnMetadata"/>).</summary>
+    public EquatableArray<string> DependsOn { get; init; } = EquatableArray<string>.Empty;
+
+    /// <summary>False when the header is read only as a dependency (see <see cref="EmitMetadata"/>).</summary>
+    public bool Emit { get; init; } = true;
+
+    /// <summary>The stub class name (see <see cref="StubClassMetadata"/>).</summary>
+    public string StubClass { get; init; } = Generator.Emit.CSharpNames.StubClass;
+
     /// <summary>Item metadata that marks an AdditionalFile as a header to generate from (<c>true</c>).</summary>
     public const string HeaderMetadata = "build_metadata.AdditionalFiles.IommuFdHeader";
 
@@ -43,6 +73,13 @@ internal sealed record HeaderInput(string Path, string IncludeName, string Text)
         string includeName = options.TryGetValue(IncludeNameMetadata, out string? name) && !string.IsNullOrWhiteSpace(name)
             ? name!.Trim()
             : "linux/" + System.IO.Path.GetFileName(file.Path);
-        return new HeaderInput(file.Path, includeName, text);
+        string[] depends = options.TryGetValue(DependsOnMetadata, out string? d) && d is not null
+            ? d.Split([';', ','], StringSplitOptions.RemoveEmptyEntries).Select(x => x.Trim()).Where(x => x.Length > 0).Distinct(StringComparer.Ordinal).ToArray()
+            : [];
+        bool emit = !(options.TryGetValue(EmitMetadata, out string? e) && string.Equals(e?.Trim(), "false", StringComparison.OrdinalIgnoreCase));
+        string stubClass = options.TryGetValue(StubClassMetadata, out string? c) && !string.IsNullOrWhiteSpace(c)
+            ? Generator.Emit.CSharpNames.ValidName(c!.Trim())
+            : Generator.Emit.CSharpNames.StubClass;
+        return new HeaderInput(file.Path, includeName, text) { DependsOn = depends.ToEquatableArray(), Emit = emit, StubClass = stubClass };
     }
 }

@@ -39,7 +39,24 @@ internal sealed class TestOptionsProvider(IReadOnlyDictionary<string, IReadOnlyD
 internal static class GeneratorHarness
 {
     /// <summary>A header input: path, include name, text.</summary>
-    internal sealed record Header(string Path, string IncludeName, string Text);
+    internal sealed record Header(string Path, string IncludeName, string Text)
+    {
+        /// <summary>More item metadata (e.g. <c>IommuFdDependsOn</c>, <c>IommuFdEmit</c>, <c>IommuFdStubClass</c>), without the prefix.</summary>
+        public IReadOnlyDictionary<string, string>? Metadata { get; init; }
+    }
+
+    /// <summary>The selftest header (uapi-headers/7.2-selftest/iommufd_test.h) with its dependency on linux/iommufd.h.</summary>
+    public static Header SelftestHeader(IReadOnlyDictionary<string, string>? more = null)
+    {
+        string path = RepoPaths.SelftestHeader;
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal) { ["IommuFdDependsOn"] = "linux/iommufd.h" };
+        foreach (var kv in more ?? new Dictionary<string, string>())
+        {
+            metadata[kv.Key] = kv.Value;
+        }
+
+        return new Header(path, "iommufd_test.h", File.ReadAllText(path)) { Metadata = metadata };
+    }
 
     /// <summary>The headers of a fetched line (6.1 has only vfio.h).</summary>
     public static List<Header> LineHeaders(string line)
@@ -66,11 +83,17 @@ internal static class GeneratorHarness
         foreach (Header h in headers)
         {
             texts.Add(new InMemoryAdditionalText(h.Path, h.Text));
-            options[h.Path] = new Dictionary<string, string>
+            var values = new Dictionary<string, string>
             {
                 ["build_metadata.AdditionalFiles.IommuFdHeader"] = "true",
                 ["build_metadata.AdditionalFiles.IommuFdIncludeName"] = h.IncludeName,
             };
+            foreach (var kv in h.Metadata ?? new Dictionary<string, string>())
+            {
+                values["build_metadata.AdditionalFiles." + kv.Key] = kv.Value;
+            }
+
+            options[h.Path] = values;
         }
 
         if (withAnnotations && RepoPaths.Annotations is { } annotations)
