@@ -16,6 +16,13 @@ internal readonly record struct Token(TokenKind Kind, string Text, int Start, in
 
     public bool IsIdentifier => Kind == TokenKind.Identifier;
 
+    /// <summary>
+    /// The macros this token came out of (C's "hide set"): a macro's name in its own expansion is not expanded
+    /// again, or <c>#define F }F</c> followed by <c>F</c> would expand forever (fuzz finding C2). Null for tokens
+    /// read from the file.
+    /// </summary>
+    public MacroHideSet? Hidden { get; init; }
+
     public override string ToString() => Kind == TokenKind.EndOfFile ? "end of file" : Text;
 }
 
@@ -49,5 +56,36 @@ internal sealed record CommentTrivia(string Text, int Start, int Line, int Colum
             int end = Text.EndsWith("*/", StringComparison.Ordinal) && Text.Length >= 4 ? Text.Length - 2 : Text.Length;
             return Text.Substring(2, Math.Max(0, end - 2));
         }
+    }
+}
+
+/// <summary>An immutable set of macro names, as a short linked list (expansion chains are a few macros deep).</summary>
+internal sealed class MacroHideSet
+{
+    private MacroHideSet(string name, MacroHideSet? next)
+    {
+        Name = name;
+        Next = next;
+    }
+
+    public string Name { get; }
+
+    public MacroHideSet? Next { get; }
+
+    /// <summary><paramref name="set"/> ∪ {<paramref name="name"/>}.</summary>
+    public static MacroHideSet Add(MacroHideSet? set, string name) => Contains(set, name) ? set! : new MacroHideSet(name, set);
+
+    /// <summary>True when <paramref name="name"/> is in <paramref name="set"/>.</summary>
+    public static bool Contains(MacroHideSet? set, string name)
+    {
+        for (MacroHideSet? s = set; s is not null; s = s.Next)
+        {
+            if (s.Name == name)
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 }
