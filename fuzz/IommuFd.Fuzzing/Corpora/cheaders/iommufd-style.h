@@ -7,7 +7,7 @@ enum {
 /**
  * struct iommu_destroy - ioctl(IOMMU_DESTROY)
  * @size: sizeof(struct iommu_destroy)
- * @id: iommufd object ID to destroy
+ * @id: the object to free
  */
 struct iommu_destroy {
 	__u32 size;
@@ -17,8 +17,8 @@ struct iommu_destroy {
 /**
  * struct iommu_ioas_alloc - ioctl(IOMMU_IOAS_ALLOC)
  * @size: sizeof(struct iommu_ioas_alloc)
- * @flags: Must be 0
- * @out_ioas_id: Output IOAS ID
+ * @flags: zero
+ * @out_ioas_id: the new address space (out)
  */
 struct iommu_ioas_alloc {
 	__u32 size;
