@@ -55,6 +55,34 @@ public sealed class BuildGlueTests
     private static string Header(string line, string file) => Path.GetFullPath(RepoPaths.Header(line, file));
 
     [Fact]
+    public void Selftest_header_is_opt_in_with_its_dependency_and_the_uapi_headers_can_be_dependency_only()
+    {
+        // The public SDK never has it.
+        var (code, output) = MSBuild();
+        Assert.True(code == 0, output);
+        Assert.DoesNotContain(AdditionalFiles(output), f => f.Path.EndsWith("iommufd_test.h", StringComparison.Ordinal));
+
+        // The kernel lane's settings (tests/IommuFd.KernelLane.csproj).
+        (code, output) = MSBuild("IommuFdSelftestHeader=true", "IommuFdEmitUapiHeaders=false", "IommuFdSelftestStubClass=SelftestIoctl");
+        Assert.True(code == 0, output);
+        using JsonDocument doc = JsonDocument.Parse(output[output.IndexOf('{', StringComparison.Ordinal)..]);
+        var items = doc.RootElement.GetProperty("Items").GetProperty("AdditionalFiles").EnumerateArray().ToList();
+        string? Meta(JsonElement e, string name) => e.TryGetProperty(name, out var v) ? v.GetString() : null;
+        JsonElement selftest = items.Single(e => Meta(e, "IommuFdIncludeName") == "iommufd_test.h");
+        Assert.Equal(Path.GetFullPath(RepoPaths.SelftestHeader), Meta(selftest, "FullPath"));
+        Assert.Equal(("true", "linux/iommufd.h", "SelftestIoctl"), (Meta(selftest, "IommuFdHeader"), Meta(selftest, "IommuFdDependsOn"), Meta(selftest, "IommuFdStubClass")));
+        JsonElement uapi = items.Single(e => Meta(e, "IommuFdIncludeName") == "linux/iommufd.h");
+        Assert.Equal("false", Meta(uapi, "IommuFdEmit"));
+        Assert.DoesNotContain(items, e => Meta(e, "IommuFdIncludeName") == "linux/vfio.h");
+
+        var visible = doc.RootElement.GetProperty("Items").GetProperty("CompilerVisibleItemMetadata").EnumerateArray()
+            .Select(e => e.GetProperty("MetadataName").GetString()).ToList();
+        Assert.Contains("IommuFdDependsOn", visible);
+        Assert.Contains("IommuFdEmit", visible);
+        Assert.Contains("IommuFdStubClass", visible);
+    }
+
+    [Fact]
     public void Default_selects_the_7_2_headers_and_the_annotation_file()
     {
         var (code, output) = MSBuild();

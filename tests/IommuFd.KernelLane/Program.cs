@@ -46,7 +46,7 @@ public static class Program
         {
             foreach (var (name, run) in Groups)
             {
-                if (only is null || only.Split(',').Contains(name, StringComparer.Ordinal))
+                if (only is null || only.Split(',', '+').Contains(name, StringComparer.Ordinal))
                 {
                     run(log);
                 }

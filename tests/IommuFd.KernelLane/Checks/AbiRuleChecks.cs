@@ -35,7 +35,7 @@ internal static unsafe class AbiRuleChecks
         Errno UnknownFlag = EOPNOTSUPP, int UncheckedReservedOffset = -1);
 
     // Request numbers, sizes and minimum sizes come from the generated bindings (struct NativeSize/MinSize, the folded
-    // request constants); IOMMU_TEST_CMD from iommufd_test.h (Uapi/Selftest.cs). Zeroed outcomes: id 0 never exists
+    // request constants); IOMMU_TEST_CMD from iommufd_test.h (generated: IommuFdSelftestHeader). Zeroed outcomes: id 0 never exists
     // (ENOENT); MAP/COPY/MAP_FILE without READABLE|WRITEABLE are EINVAL before any lookup; type 0 is *_TYPE_DEFAULT,
     // refused with EOPNOTSUPP; VFIO_IOAS op 0 is GET, ENODEV without a compat IOAS; OPTION 0/0 is RLIMIT_MODE SET 0 on
     // an empty context (root): OK; CHANGE_PROCESS with no IOAS has nothing to move: OK.
@@ -86,7 +86,7 @@ internal static unsafe class AbiRuleChecks
             FlagsOffset: Off<iommu_veventq_alloc>("flags"), ReservedOffset: Off<iommu_veventq_alloc>("__reserved")),
         new("IOMMU_HW_QUEUE_ALLOC", iommufd.IOMMU_HW_QUEUE_ALLOC, iommu_hw_queue_alloc.NativeSize, iommu_hw_queue_alloc.MinSize, EOPNOTSUPP,
             FlagsOffset: Off<iommu_hw_queue_alloc>("flags")),
-        new("IOMMU_TEST_CMD", Selftest.IOMMU_TEST_CMD, Selftest.iommu_test_cmd.NativeSize, Selftest.IOMMU_TEST_CMD_MinSize, EOPNOTSUPP),
+        new("IOMMU_TEST_CMD", iommufd_test.IOMMU_TEST_CMD, iommu_test_cmd.NativeSize, iommu_test_cmd.MinSize, EOPNOTSUPP),
     ];
 
     private static int Off<T>(string field) => (int)Marshal.OffsetOf<T>(field);

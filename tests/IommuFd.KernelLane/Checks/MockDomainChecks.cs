@@ -33,43 +33,43 @@ internal static unsafe class MockDomainChecks
         uint ioas = IoasChecks.Alloc(log, fd, "ioas_alloc");
         log.Errno("option.huge_pages_off", OK, IoasChecks.Option(fd, Flags.HugePages, Flags.OpSet, ioas, 0, out _));
 
-        var md = Sys.Sized<Selftest.iommu_test_cmd>();
-        md.op = Selftest.IOMMU_TEST_OP_MOCK_DOMAIN;
+        var md = Sys.Sized<iommu_test_cmd>();
+        md.op = iommufd_test.IOMMU_TEST_OP_MOCK_DOMAIN;
         md.id = ioas;
-        Errno e = Sys.Call(fd, Selftest.IOMMU_TEST_CMD, ref md);
+        Errno e = SelftestIoctl.IOMMU_TEST_CMD(fd, ref md);
         log.Outcome("mock_domain", OK, "out_stdev_id=2 out_idev_id=3 out_hwpt_id=4", e,
-            $"out_stdev_id={md.mock_domain_out_stdev_id} out_idev_id={md.mock_domain_out_idev_id} out_hwpt_id={md.mock_domain_out_hwpt_id}");
+            $"out_stdev_id={md.mock_domain.out_stdev_id} out_idev_id={md.mock_domain.out_idev_id} out_hwpt_id={md.mock_domain.out_hwpt_id}");
         if (e != OK)
         {
             return;
         }
 
-        uint stdev = md.mock_domain_out_stdev_id, idev = md.mock_domain_out_idev_id, autoHwpt = md.mock_domain_out_hwpt_id;
+        uint stdev = md.mock_domain.out_stdev_id, idev = md.mock_domain.out_idev_id, autoHwpt = md.mock_domain.out_hwpt_id;
 
         // GET_HW_INFO on the mock device: the selftest type and register value, dirty tracking capability.
-        var ti = default(Selftest.iommu_test_hw_info);
+        var ti = default(iommu_test_hw_info);
         var hw = Sys.Sized<iommu_hw_info>();
         hw.dev_id = idev;
-        hw.data_len = (uint)sizeof(Selftest.iommu_test_hw_info);
+        hw.data_len = (uint)sizeof(iommu_test_hw_info);
         hw.data_uptr = (ulong)&ti;
         e = Ioctl.IOMMU_GET_HW_INFO(fd, ref hw);
         log.Outcome("hw_info", OK,
-            $"out_data_type={Hex(Selftest.IOMMU_HW_INFO_TYPE_SELFTEST)} data_len=8 test_reg={Hex(Selftest.IOMMU_HW_INFO_SELFTEST_REGVAL)} dirty_capability=true", e,
+            $"out_data_type={Hex(iommufd_test.IOMMU_HW_INFO_TYPE_SELFTEST)} data_len=8 test_reg={Hex(iommufd_test.IOMMU_HW_INFO_SELFTEST_REGVAL)} dirty_capability=true", e,
             $"out_data_type={Hex(hw.out_data_type)} data_len={hw.data_len} test_reg={Hex(ti.test_reg)} dirty_capability={((hw.out_capabilities & Flags.CapDirtyTracking) != 0 ? "true" : "false")}",
             $"out_capabilities={Hex(hw.out_capabilities)}");
 
         // A dirty-tracking HWPT on the mock (the emulated VT-d refuses the same flag), and the mock device moved onto it.
         e = VfioCdevChecks.HwptAlloc(fd, idev, ioas, Flags.DirtyTracking, out uint dirtyHwpt);
         log.Outcome("hwpt_alloc.dirty_tracking", OK, "out_hwpt_id=5", e, $"out_hwpt_id={dirtyHwpt}");
-        var rep = Sys.Sized<Selftest.iommu_test_cmd>();
-        rep.op = Selftest.IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
+        var rep = Sys.Sized<iommu_test_cmd>();
+        rep.op = iommufd_test.IOMMU_TEST_OP_MOCK_DOMAIN_REPLACE;
         rep.id = stdev;
-        rep.mock_domain_replace_pt_id = dirtyHwpt;
-        log.Errno("mock_domain_replace", OK, Sys.Call(fd, Selftest.IOMMU_TEST_CMD, ref rep));
+        rep.mock_domain_replace.pt_id = dirtyHwpt;
+        log.Errno("mock_domain_replace", OK, SelftestIoctl.IOMMU_TEST_CMD(fd, ref rep));
         log.Errno("destroy.replaced_auto_hwpt", ENOENT, IoasChecks.Destroy(fd, autoHwpt));
 
         using NativeBuffer mem = Native.Anonymous((long)Length);
-        ulong iova = Selftest.MOCK_APERTURE_START;
+        ulong iova = iommufd_test.MOCK_APERTURE_START;
         e = IoasChecks.Map(fd, ioas, mem.Address, (long)Length, ref iova, Flags.FixedIova | RW);
         log.Outcome("map", OK, "iova=0x1000000", e, $"iova={Hex(iova)}");
         ulong outside = 0x1000;
@@ -116,15 +116,15 @@ internal static unsafe class MockDomainChecks
 
         fixed (ulong* p = bits)
         {
-            var c = Sys.Sized<Selftest.iommu_test_cmd>();
-            c.op = Selftest.IOMMU_TEST_OP_DIRTY;
+            var c = Sys.Sized<iommu_test_cmd>();
+            c.op = iommufd_test.IOMMU_TEST_OP_DIRTY;
             c.id = hwpt;
-            c.dirty_iova = Selftest.MOCK_APERTURE_START;
-            c.dirty_length = Length;
-            c.dirty_page_size = PageSize;
-            c.dirty_uptr = (ulong)p;
-            Errno e = Sys.Call(fd, Selftest.IOMMU_TEST_CMD, ref c);
-            marked = c.dirty_out_nr_dirty;
+            c.dirty.iova = iommufd_test.MOCK_APERTURE_START;
+            c.dirty.length = Length;
+            c.dirty.page_size = PageSize;
+            c.dirty.uptr = (ulong)p;
+            Errno e = SelftestIoctl.IOMMU_TEST_CMD(fd, ref c);
+            marked = c.dirty.out_nr_dirty;
             return e;
         }
     }
@@ -146,7 +146,7 @@ internal static unsafe class MockDomainChecks
             var g = Sys.Sized<iommu_hwpt_get_dirty_bitmap>();
             g.hwpt_id = hwpt;
             g.flags = flags;
-            g.iova = Selftest.MOCK_APERTURE_START + iovaOffset;
+            g.iova = iommufd_test.MOCK_APERTURE_START + iovaOffset;
             g.length = Length;
             g.page_size = pageSize;
             g.data = (ulong)p;

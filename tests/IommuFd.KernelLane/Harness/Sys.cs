@@ -2,22 +2,9 @@ using IommuFd.Interop;
 
 namespace IommuFd.KernelLane.Harness;
 
-/// <summary>
-/// Helpers for requests the generated stubs do not cover yet (IOMMU_TEST_CMD, from iommufd_test.h). They go through
-/// the same seam (<see cref="IoctlFd"/>) as the generated stubs.
-/// </summary>
+/// <summary>Small helpers around the generated stubs (every request, IOMMU_TEST_CMD included, is generated).</summary>
 internal static unsafe class Sys
 {
-    /// <summary>ioctl(fd, request, &amp;arg).</summary>
-    public static Errno Call<T>(IoctlFd fd, nuint request, ref T arg)
-        where T : unmanaged
-    {
-        fixed (T* p = &arg)
-        {
-            return fd.Ioctl(request, p);
-        }
-    }
-
     /// <summary>Sizes an extensible struct: sets its leading <c>size</c>/<c>argsz</c> field.</summary>
     public static T Sized<T>()
         where T : unmanaged
