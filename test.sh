@@ -20,6 +20,9 @@ if [[ ${#need_apt[@]} -gt 0 ]]; then
 fi
 
 uapi-headers/fetch
+# The kernel selftest header (iommufd_test.h, for the IOMMU_TEST_CMD layout oracle and generator tests): one file
+# from the sha256-pinned linux-source-7.2 package; network once, offline after.
+uapi-headers/fetch --selftest
 
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
