@@ -1,6 +1,6 @@
 // PfnBatch against a flat List<ulong> of PFNs (the batch must expand to exactly the PFNs added since the last clear,
 // in order) over seeded random streams, 1,000,000 operations in the normal run; a run-merging model predicts when
-// the batch is full; plus the uint.MaxValue run cap, carry helpers, kinds and the memory budget.
+// the batch is full; the per-PFN Cursor against TryAdd; plus the uint.MaxValue run cap, carry helpers, kinds and the memory budget.
 using IommuFd.Unsafe;
 
 namespace IommuFd.Unsafe.Tests;
@@ -179,6 +179,79 @@ public class PfnBatchTests
         Assert.Equal(single.RunLengths.ToArray(), bulk.RunLengths.ToArray());
         Assert.Equal([uint.MaxValue, 15u], bulk.RunLengths.ToArray());
         bulk.Dispose();
+        single.Dispose();
+        pool.AssertAllReturned();
+    });
+
+    [Theory]
+    [InlineData(71, 12 * 5)]
+    [InlineData(72, 65536)]
+    public void Cursor_EqualsOneTryAddPerPfn(int seed, int memoryLimit) => Seeds.Run(seed, rng =>
+    {
+        var pool = new TrackingMemoryPool();
+        var viaCursor = PfnBatch.Create(1UL << 30, pool, memoryLimit);
+        var single = PfnBatch.Create(1UL << 30, pool, memoryLimit);
+        ulong next = (ulong)rng.NextInt64();
+        for (int round = 0; round < 4000; round++)
+        {
+            // Cursors opened on non-empty batches too (the tail run read back), closed after each chunk.
+            using (var c = new PfnBatch.Cursor(ref viaCursor))
+            {
+                for (int i = rng.Next(1, 200); i > 0; i--)
+                {
+                    int r = rng.Next(20);
+                    next = r == 0 ? (ulong)rng.NextInt64() : r == 1 ? ulong.MaxValue - (ulong)rng.Next(6) : next;
+                    ulong pfn = next++;
+                    bool a = c.TryAdd(pfn), b = single.TryAdd(pfn);
+                    Assert.Equal(b, a);
+                    Assert.Equal(single.TotalPfns, c.TotalPfns);
+                    Assert.Equal(single.Count, c.Count);
+                    if (!a)
+                    {
+                        c.Clear();
+                        single.Clear();
+                        Assert.True(c.TryAdd(pfn));
+                        Assert.True(single.TryAdd(pfn));
+                    }
+                }
+                if (rng.Next(3) == 0)
+                {
+                    c.Flush();
+                    Assert.Equal(single.RunLengths.ToArray(), viaCursor.RunLengths.ToArray());
+                }
+            }
+            Assert.Equal(single.TotalPfns, viaCursor.TotalPfns);
+            Assert.Equal(single.Kind, viaCursor.Kind);
+            Assert.Equal(single.FirstPfns.ToArray(), viaCursor.FirstPfns.ToArray());
+            Assert.Equal(single.RunLengths.ToArray(), viaCursor.RunLengths.ToArray());
+            viaCursor.Validate();
+            if (rng.Next(10) == 0)
+            {
+                viaCursor.Clear();
+                single.Clear();
+            }
+        }
+        // The uint cap: a new run starts exactly where TryAdd starts one.
+        viaCursor.Clear();
+        Assert.True(viaCursor.TryAdd(10, uint.MaxValue - 5, PfnBatchKind.CpuMemory));
+        using (var c = new PfnBatch.Cursor(ref viaCursor))
+        {
+            for (int i = 0; i < 20; i++)
+                Assert.True(c.TryAdd(10UL + uint.MaxValue - 5 + (ulong)i));
+        }
+        Assert.Equal([uint.MaxValue, 15u], viaCursor.RunLengths.ToArray());
+        // An MMIO batch: every add fails and nothing changes, as with TryAdd.
+        viaCursor.Clear();
+        Assert.True(viaCursor.TryAdd(5, 2, PfnBatchKind.Mmio));
+        using (var c = new PfnBatch.Cursor(ref viaCursor))
+        {
+            Assert.False(c.TryAdd(7));
+            Assert.False(c.TryAdd(100));
+        }
+        Assert.Equal(PfnBatchKind.Mmio, viaCursor.Kind);
+        Assert.Equal([2u], viaCursor.RunLengths.ToArray());
+        Assert.Throws<InvalidOperationException>(() => { var d = default(PfnBatch); _ = new PfnBatch.Cursor(ref d); });
+        viaCursor.Dispose();
         single.Dispose();
         pool.AssertAllReturned();
     });

@@ -8,7 +8,7 @@ namespace IommuFd.Benchmarks.Unsafe;
 /// PfnBatch.TryAdd against the kernel's batch_add_pfn (cut verbatim from pages.c, gcc -O2) filling a 64 KiB batch from
 /// 1M-PFN streams, clearing when full: contiguous (one run), fragmented (every PFN a new run: 5461-run batches) and
 /// huge-page-like (512-PFN folios at random 2 MiB-aligned PFNs). Unit: one PFN added. IommuFd_Fill uses the per-PFN
-/// TryAdd; IommuFd_AddPfns the bulk AddPfns (the shape of the kernel's batch_from_pages loop). Plus a List-of-runs
+/// TryAdd; IommuFd_Cursor the per-PFN PfnBatch.Cursor; IommuFd_AddPfns the bulk AddPfns (the shape of the kernel's batch_from_pages loop). Plus a List-of-runs
 /// alternative.
 /// </summary>
 [MemoryDiagnoser]
@@ -38,7 +38,7 @@ public unsafe class PfnBatchBenchmarks
                 _ => i % 512 == 0 ? (ulong)rng.Next(1 << 20) * 512 : s[i - 1] + 1,
             };
         }
-        if (Kernel_Fill() != IommuFd_Fill() || Kernel_Fill() != IommuFd_AddPfns())
+        if (Kernel_Fill() != IommuFd_Fill() || Kernel_Fill() != IommuFd_AddPfns() || Kernel_Fill() != IommuFd_Cursor())
             throw new InvalidOperationException("kernel anchor and PfnBatch disagree");
     }
 
@@ -68,6 +68,31 @@ public unsafe class PfnBatchBenchmarks
             }
         }
         acc += batch.TotalPfns;
+        batch.Dispose();
+        return acc;
+    }
+
+    /// <summary>IommuFd.Unsafe: PfnBatch.Cursor.TryAdd × 1M (per PFN, state in registers) + Clear when full.</summary>
+    [Benchmark(OperationsPerInvoke = Pfns)]
+    public ulong IommuFd_Cursor()
+    {
+        ulong* pfns = _stream.Pointer;
+        var batch = PfnBatch.Create(Pfns);
+        ulong acc = 0;
+        using (var c = new PfnBatch.Cursor(ref batch))
+        {
+            for (int i = 0; i < Pfns; i++)
+            {
+                ulong pfn = pfns[i];
+                if (!c.TryAdd(pfn))
+                {
+                    acc += c.TotalPfns;
+                    c.Clear();
+                    c.TryAdd(pfn);
+                }
+            }
+            acc += c.TotalPfns;
+        }
         batch.Dispose();
         return acc;
     }
