@@ -17,6 +17,49 @@ namespace IommuFd.Generator.Tests.Infrastructure;
 /// </remarks>
 internal static class BaselineText
 {
+    /// <summary>
+    /// Compares <paramref name="generated"/> (hint name → emitted text) with <c>Baselines/&lt;scenario&gt;/</c>: first the
+    /// file set, then each file line by line. Built with UPDATE_BASELINES (<c>-p:UpdateBaselines=true</c>) it rewrites
+    /// the folder instead, deleting stale files.
+    /// </summary>
+    public static void AssertMatches(string scenario, IEnumerable<(string HintName, string Text)> generated)
+    {
+        var sources = generated.ToDictionary(s => s.HintName + ".txt", s => Redact(s.Text), StringComparer.Ordinal);
+        Assert.NotEmpty(sources);
+        string dir = Path.Combine(RepoPaths.Baselines, scenario);
+
+#if UPDATE_BASELINES
+        Directory.CreateDirectory(dir);
+        foreach (string stale in Directory.GetFiles(dir, "*.txt").Where(f => !sources.ContainsKey(Path.GetFileName(f))))
+        {
+            File.Delete(stale);
+        }
+
+        foreach (var (name, text) in sources)
+        {
+            File.WriteAllText(Path.Combine(dir, name), text);
+        }
+#else
+        Assert.True(Directory.Exists(dir), $"no baselines for {scenario}: run dotnet test -p:UpdateBaselines=true");
+        var expected = Directory.GetFiles(dir, "*.txt").Select(f => Path.GetFileName(f)).Order(StringComparer.Ordinal).ToList();
+        Assert.Equal(expected, sources.Keys.Order(StringComparer.Ordinal).ToList());
+        foreach (string name in expected)
+        {
+            string[] want = File.ReadAllText(Path.Combine(dir, name)).Split('\n');
+            string[] got = sources[name].Split('\n');
+            for (int i = 0; i < Math.Min(want.Length, got.Length); i++)
+            {
+                if (!string.Equals(want[i], got[i], StringComparison.Ordinal))
+                {
+                    Assert.Fail($"{scenario}/{name} line {i + 1} differs from the baseline\n  expected: {want[i]}\n  actual:   {got[i]}\n(rewrite with -p:UpdateBaselines=true if intended)");
+                }
+            }
+
+            Assert.True(want.Length == got.Length, $"{scenario}/{name}: {got.Length} lines, baseline has {want.Length}");
+        }
+#endif
+    }
+
     // A doc line that is only an emitter-written tag (<summary>, </para>, <para/>…) carries no header text.
     private static readonly Regex s_tagOnly = new(@"^</?[a-z]+/?>$", RegexOptions.CultureInvariant);
 
