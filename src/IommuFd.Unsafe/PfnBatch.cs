@@ -452,8 +452,9 @@ public struct PfnBatch : IDisposable
 
     /// <summary>
     /// A per-PFN adder over a batch (batch_add_pfn, one PFN at a time) that keeps the batch state in its own fields
-    /// and writes it back on <see cref="Flush"/> / <see cref="Dispose"/>. Keep it in a local (<c>using var c = new
-    /// PfnBatch.Cursor(ref batch);</c>): its methods inline, so the JIT holds those fields in registers. While a cursor
+    /// and writes it back on <see cref="Flush"/> / <see cref="Dispose"/>. Keep it in a local (<c>var c = new
+    /// PfnBatch.Cursor(ref batch); … c.Flush();</c>): its methods inline, so the JIT holds those fields in registers
+    /// (a <c>using</c> works too, but its try/finally makes the JIT store every field update to the stack). While a cursor
     /// is open, touch the batch only through it; after <see cref="Flush"/> the batch is exactly what the same
     /// <see cref="TryAdd(ulong)"/> calls would have made.
     /// </summary>

@@ -79,20 +79,19 @@ public unsafe class PfnBatchBenchmarks
         ulong* pfns = _stream.Pointer;
         var batch = PfnBatch.Create(Pfns);
         ulong acc = 0;
-        using (var c = new PfnBatch.Cursor(ref batch))
+        var c = new PfnBatch.Cursor(ref batch); // no using: a try/finally would keep the cursor's fields in memory
+        for (int i = 0; i < Pfns; i++)
         {
-            for (int i = 0; i < Pfns; i++)
+            ulong pfn = pfns[i];
+            if (!c.TryAdd(pfn))
             {
-                ulong pfn = pfns[i];
-                if (!c.TryAdd(pfn))
-                {
-                    acc += c.TotalPfns;
-                    c.Clear();
-                    c.TryAdd(pfn);
-                }
+                acc += c.TotalPfns;
+                c.Clear();
+                c.TryAdd(pfn);
             }
-            acc += c.TotalPfns;
         }
+        acc += c.TotalPfns;
+        c.Flush();
         batch.Dispose();
         return acc;
     }
