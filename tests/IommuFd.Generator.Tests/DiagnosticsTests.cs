@@ -121,6 +121,13 @@ public sealed class HostileTextTests
     }
 
     [Fact]
+    public void Type_names_differing_only_in_case_get_distinct_hint_names()
+    {
+        // Fuzz finding G3: Roslyn's hint names are case-insensitive, C# type names are not.
+        AssertCompilesClean("enum fUzz_x { A };\nstruct fuzz_x { __u32 a; };\nstruct Ioctl_ { __u32 b; };\nstruct ioctl { __u32 c; };\n");
+    }
+
+    [Fact]
     public void Dollar_in_identifiers_becomes_underscore()
     {
         AssertCompilesClean("enum fuzz_state { $FUZZ_STOPPED, FUZZ_RUNNING };\nstruct $s { __u32 $a; };\n#define $C 3\n");

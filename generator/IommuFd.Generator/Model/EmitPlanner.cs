@@ -43,6 +43,22 @@ internal static class EmitPlanner
         }
 
         var typeNames = new HashSet<string>(StringComparer.Ordinal) { className, stubClass };
+
+        // Roslyn compares hint names without regard to case (they become file names), while C# type names are
+        // case-sensitive: `enum fUzz_x` and `struct fuzz_x` are two valid types whose plain hint names would clash
+        // and make AddSource throw (fuzz finding G3). Later ones get a numeric suffix.
+        var hints = new HashSet<string>(units.Select(u => u.HintName), StringComparer.OrdinalIgnoreCase);
+        string UniqueHint(string name)
+        {
+            string stem = prefix + "." + CSharpNames.ValidName(name);
+            string hint = stem + ".g.cs";
+            for (int n = 2; !hints.Add(hint); n++)
+            {
+                hint = stem + "_" + n.ToString(System.Globalization.CultureInfo.InvariantCulture) + ".g.cs";
+            }
+
+            return hint;
+        }
         foreach (EnumModel e in model.Enums)
         {
             if (e.Name is null)
@@ -56,7 +72,7 @@ internal static class EmitPlanner
                 continue;
             }
 
-            units.Add(new EnumUnit(Hint(prefix, e.Name), includeName, StripEnum(e)));
+            units.Add(new EnumUnit(UniqueHint(e.Name), includeName, StripEnum(e)));
         }
 
         foreach (StructModel s in model.Structs)
@@ -67,7 +83,7 @@ internal static class EmitPlanner
                 continue;
             }
 
-            units.Add(PlanStruct(model, s, includeName, prefix, structNames, diagnostics));
+            units.Add(PlanStruct(model, s, includeName, UniqueHint(s.Name), structNames, diagnostics));
         }
 
         return new EmitPlan(units.ToEquatableArray(), diagnostics.ToEquatableArray());
@@ -190,7 +206,7 @@ internal static class EmitPlanner
             : null;
     }
 
-    private static StructUnit PlanStruct(HeaderModel model, StructModel s, string includeName, string prefix, HashSet<string> structNames, List<DiagnosticInfo> diagnostics)
+    private static StructUnit PlanStruct(HeaderModel model, StructModel s, string includeName, string hintName, HashSet<string> structNames, List<DiagnosticInfo> diagnostics)
     {
         var ownConstants = model.Constants
             .Where(c => c.ContainingStruct == s.Name)
@@ -201,7 +217,7 @@ internal static class EmitPlanner
             .Select(i => new IoctlUse(i.Name, i.MinSize, i.MinSizeField))
             .ToEquatableArray();
         StructModel stripped = PlanFields(model, s, s.Name, includeName, structNames, diagnostics);
-        return new StructUnit(Hint(prefix, s.Name), includeName, stripped, ownConstants, uses);
+        return new StructUnit(hintName, includeName, stripped, ownConstants, uses);
     }
 
     /// <summary>
@@ -275,8 +291,6 @@ internal static class EmitPlanner
             location,
             path);
 
-    // Type names are unique as C# spells them (typeNames above), so their hint names are unique too.
-    private static string Hint(string prefix, string name) => prefix + "." + CSharpNames.ValidName(name) + ".g.cs";
 
     private static string FileName(string path)
     {
