@@ -1,6 +1,7 @@
 // Design: overlap queries with the kernel's contract (interval_tree_generic.h): IterFirst returns the lowest-start
 // node overlapping [start, last], IterNext continues in start order, both O(log n + k). [a0, a1] and [b0, b1] overlap
 // iff a0 <= b1 && b0 <= a1 (all bounds inclusive).
+using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -25,6 +26,11 @@ public partial class IntervalTree
         if (RtUnsafe.AddByteOffset(ref n0, (nint)(uint)root).SubtreeLast < start ||
             RtUnsafe.AddByteOffset(ref n0, (nint)(uint)_leftmost).Start > last)
             return None;
+        // Every node ends at or after 0, so for start == 0 the answer is the leftmost node (its start <= last was just
+        // checked). Why bother: with start >= 1 the nil sentinel (SubtreeLast 0) fails every "start <= SubtreeLast"
+        // test by itself, so the descent needs no "child != nil" checks.
+        if (start == 0)
+            return _leftmost;
         return SubtreeSearch(ref n0, root, start, last);
     }
 
@@ -58,10 +64,12 @@ public partial class IntervalTree
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static int IterNextSlow(ref IntervalNode n0, int node, ulong start, ulong last)
     {
+        // start >= 1 here: with start == 0 every successor overlaps or starts past last, so the fast path answered.
+        Debug.Assert(start != 0);
         int rb = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node).Right;
         while (true)
         {
-            if (rb != None && start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)rb).SubtreeLast)
+            if (start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)rb).SubtreeLast) // false for nil (SubtreeLast 0)
                 return SubtreeSearch(ref n0, rb, start, last);
             int prev;
             do
@@ -82,15 +90,17 @@ public partial class IntervalTree
         }
     }
 
-    // interval_tree_subtree_search. Loop invariant: start <= node.SubtreeLast.
+    // interval_tree_subtree_search. Loop invariant: start <= node.SubtreeLast. Requires start >= 1, so a nil child
+    // (the sentinel, SubtreeLast 0) is never descended into and needs no test of its own.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SubtreeSearch(ref IntervalNode n0, int node, ulong start, ulong last)
     {
+        Debug.Assert(start != 0);
         while (true)
         {
             ref IntervalNode n = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node);
             int left = n.Left;
-            if (left != None && start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)left).SubtreeLast)
+            if (start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)left).SubtreeLast)
             {
                 node = left;
                 continue;
@@ -100,7 +110,7 @@ public partial class IntervalTree
                 if (start <= n.Last)
                     return node;
                 int right = n.Right;
-                if (right != None && start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)right).SubtreeLast)
+                if (start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)right).SubtreeLast)
                 {
                     node = right;
                     continue;

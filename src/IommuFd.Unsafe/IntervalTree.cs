@@ -443,6 +443,7 @@ public partial class IntervalTree : IDisposable
         RtUnsafe.AddByteOffset(ref n0, (nint)(uint)v).Parent = up;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // as the kernel's __rb_rotate_set_parents: no call per rotation
     private void RotateLeft(ref IntervalNode n0, int x)
     {
         ref IntervalNode xn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)x);
@@ -470,6 +471,7 @@ public partial class IntervalTree : IDisposable
         xn.SubtreeLast = Compute(ref n0, ref xn);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] // as the kernel's __rb_rotate_set_parents: no call per rotation
     private void RotateRight(ref IntervalNode n0, int x)
     {
         ref IntervalNode xn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)x);
