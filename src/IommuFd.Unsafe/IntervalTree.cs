@@ -427,6 +427,7 @@ public partial class IntervalTree : IDisposable
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Transplant(ref IntervalNode n0, int u, int v)
     {
         int up = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)u).Parent;
