@@ -8,7 +8,8 @@
 // sit in the first 40 bytes.
 //
 // Slot 0 (offset 0) of every slab is the nil sentinel: Black, SubtreeLast = 0 (the identity of max over ulong), so
-// computing a node's subtree maximum needs no null checks. Its Parent field is scratch space for the delete fix-up
+// computing a node's subtree maximum needs no null checks, and a query descent with start >= 1 never enters nil
+// (start <= nil.SubtreeLast fails), so it needs none either. Its Parent field is scratch space for the delete fix-up
 // (CLRS style). Start and Last are inclusive; [x, x] is one index.
 using System.Runtime.InteropServices;
 
