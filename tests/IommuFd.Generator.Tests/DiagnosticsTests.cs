@@ -113,7 +113,7 @@ public sealed class HostileTextTests
     public void Kernel_doc_with_a_csharp_only_line_break_stays_inside_the_comment(string lineBreak)
     {
         string header =
-            "/**\n * DOC: General\n *\n * Each ioctl is passed a structure poi" + lineBreak + "nter as the argument.\n */\n" +
+            "/**\n * DOC: General\n *\n * The first word of that struct is its si" + lineBreak + "nze in bytes.\n */\n" +
             "/**\n * struct s - summary" + lineBreak + "int x;\n * @a: the a" + lineBreak + "field\n */\n" +
             "struct s {\n\t__u32 a; /* trailing" + lineBreak + "comment */\n};\n" +
             "enum e {\n\tE_A = 1, /* one" + lineBreak + "two */\n};\n";

@@ -105,7 +105,7 @@ internal static class ModelBuilder
                 Ioctl("VFIO_GET_API_VERSION", 100, IoctlArgumentKind.None, null),
                 Ioctl("VFIO_EEH_PE_OP", 121, IoctlArgumentKind.Struct, "vfio_eeh_pe_op_like"),
             ]),
-            new([new DocSection("General ioctl format", "The ioctl interface follows a general format.\n\n - ENOTTY: <unknown> & more", At(12))]),
+            new([new DocSection("General ioctl format", "Every ioctl takes one extensible argument struct.\n\n - ENOTTY: <unknown> & more", At(12))]),
             new([new HeaderDiagnostic("IOMMUFD1234", HeaderDiagnosticSeverity.Warning, "something skipped", new SourceLocation(Path, 42, 5, 400, 7))]));
     }
 }

@@ -1,8 +1,8 @@
 /**
  * DOC: General fuzz ioctl format
  *
- * The ioctl interface follows a general format to allow for extensibility.
- * Each ioctl is passed a structure pointer as the argument.
+ * Every fuzz ioctl takes one extensible argument struct.
+ * The first word of that struct is its sinze in bytes.
  */
 
 /**

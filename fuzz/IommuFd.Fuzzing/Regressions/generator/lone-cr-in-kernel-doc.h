@@ -1,5 +1,5 @@
 /**
  * DOC: Fuzz
  *
- * Each ioctl is passed a structure poiter as the argument.
+ * The first word of that struct is its size in bytes.
  */
