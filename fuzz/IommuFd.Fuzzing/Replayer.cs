@@ -43,24 +43,7 @@ internal static class Replayer
         int crashes = 0;
         foreach ((string name, byte[] data) in inputs)
         {
-            Exception? failure = null;
-            var thread = new Thread(() =>
-            {
-                try
-                {
-                    target.Fuzz(data);
-                }
-                catch (Exception e)
-                {
-                    failure = e;
-                }
-            }, maxStackSize: 16 << 20)
-            {
-                IsBackground = true,
-                Name = "replay",
-            };
-            thread.Start();
-            if (!thread.Join(timeout))
+            if (!TryRunOne(target, data, timeout, out Exception? failure))
             {
                 output.WriteLine($"HANG {name}: no result after {timeout.TotalMilliseconds:F0} ms");
                 output.Flush();
@@ -76,5 +59,34 @@ internal static class Replayer
 
         output.WriteLine($"{target.Name}: replayed {inputs.Count} inputs, {crashes} crashing");
         return crashes == 0 ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Runs one input on a worker thread with a 16 MiB stack (deep inputs must not overflow the default 1 MiB before
+    /// the target's own depth guards apply) and waits up to <paramref name="timeout"/>.
+    /// </summary>
+    /// <returns>False when the input hangs; the thread is left running (a managed thread cannot be aborted).</returns>
+    public static bool TryRunOne(FuzzTargetInfo target, byte[] data, TimeSpan timeout, out Exception? failure)
+    {
+        Exception? caught = null;
+        var thread = new Thread(() =>
+        {
+            try
+            {
+                target.Fuzz(data);
+            }
+            catch (Exception e)
+            {
+                caught = e;
+            }
+        }, maxStackSize: 16 << 20)
+        {
+            IsBackground = true,
+            Name = "replay",
+        };
+        thread.Start();
+        bool finished = thread.Join(timeout);
+        failure = caught;
+        return finished;
     }
 }

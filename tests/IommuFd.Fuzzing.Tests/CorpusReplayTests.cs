@@ -152,23 +152,7 @@ public sealed class CorpusReplayTests
 
     internal static Exception? RunWithTimeout(FuzzTargetInfo target, byte[] data, string name)
     {
-        Exception? failure = null;
-        var thread = new Thread(() =>
-        {
-            try
-            {
-                target.Fuzz(data);
-            }
-            catch (Exception e)
-            {
-                failure = e;
-            }
-        }, maxStackSize: 16 << 20)
-        {
-            IsBackground = true,
-        };
-        thread.Start();
-        if (!thread.Join(Timeout))
+        if (!Replayer.TryRunOne(target, data, Timeout, out Exception? failure))
         {
             throw new Xunit.Sdk.XunitException($"{name} hangs {target.Name} (no result after {Timeout.TotalSeconds} s)");
         }
