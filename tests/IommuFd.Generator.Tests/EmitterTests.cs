@@ -1,10 +1,8 @@
-using System.Reflection;
 using System.Runtime.InteropServices;
 using IommuFd.CHeaders.Model;
 using IommuFd.Generator.Emit;
 using IommuFd.Generator.Model;
 using IommuFd.Generator.Tests.Infrastructure;
-using Microsoft.CodeAnalysis.CSharp;
 
 namespace IommuFd.Generator.Tests;
 
@@ -76,27 +74,6 @@ public sealed class EmitterTests
         using System.Collections.Generic;
         using IommuFd.Interop;
 
-        public sealed unsafe class Recorder : IIoctlTarget
-        {
-            public nuint Request;
-            public nint Arg;
-            public uint First;
-            public int Fd;
-            public int Calls;
-            public bool Deref = true;
-            public int Result;
-
-            public int Ioctl(int fd, nuint request, void* arg)
-            {
-                Calls++;
-                Fd = fd;
-                Request = request;
-                Arg = (nint)arg;
-                First = Deref ? *(uint*)arg : 0;
-                return Result;
-            }
-        }
-
         public static unsafe class Probe
         {
             public static string Run()
@@ -148,28 +125,19 @@ public sealed class EmitterTests
     [Fact]
     public void Stubs_fill_size_and_send_the_request_through_the_seam()
     {
-        var trees = TestCompilation.Trees(EmitAll(ModelBuilder.Mini())).Append(CSharpSyntaxTree.ParseText(Probe, TestCompilation.ParseOptions, "Probe.cs"));
-        var (asm, alc) = TestCompilation.Load(TestCompilation.Create(trees));
-        try
-        {
-            string output = (string)asm.GetType("Probe")!.GetMethod("Run", BindingFlags.Public | BindingFlags.Static)!.Invoke(null, null)!;
-            Assert.Equal(
-                """
-                ref OK fd=5 req=0x3B85 size=40 field=40
-                ptr OK size=24 same=True
-                argsz OK req=0x3B6E argsz=20
-                argsz2 argsz=24
-                value OK req=0x3B65 arg=7 result=1
-                none OK req=0x3B64 arg=0 result=0
-                errno EINVAL calls=7
-                flex size=23 byte22=9
-                """.Replace("\r\n", "\n", StringComparison.Ordinal),
-                output);
-        }
-        finally
-        {
-            alc.Unload();
-        }
+        string output = SeamProbe.Run(TestCompilation.Trees(EmitAll(ModelBuilder.Mini())), Probe);
+        Assert.Equal(
+            """
+            ref OK fd=5 req=0x3B85 size=40 field=40
+            ptr OK size=24 same=True
+            argsz OK req=0x3B6E argsz=20
+            argsz2 argsz=24
+            value OK req=0x3B65 arg=7 result=1
+            none OK req=0x3B64 arg=0 result=0
+            errno EINVAL calls=7
+            flex size=23 byte22=9
+            """.Replace("\r\n", "\n", StringComparison.Ordinal),
+            output);
     }
 
     [Fact]

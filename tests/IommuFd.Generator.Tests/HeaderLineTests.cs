@@ -2,7 +2,6 @@ using System.Reflection;
 using System.Runtime.InteropServices;
 using IommuFd.Generator.Tests.Infrastructure;
 using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 
 namespace IommuFd.Generator.Tests;
 
@@ -112,22 +111,6 @@ public sealed class HeaderLineTests
         using System.Collections.Generic;
         using IommuFd.Interop;
 
-        public sealed unsafe class Recorder : IIoctlTarget
-        {
-            public nuint Request;
-            public nint Arg;
-            public uint First;
-            public bool Deref = true;
-
-            public int Ioctl(int fd, nuint request, void* arg)
-            {
-                Request = request;
-                Arg = (nint)arg;
-                First = Deref ? *(uint*)arg : 0;
-                return Deref ? 0 : 3;
-            }
-        }
-
         public static unsafe class Probe
         {
             public static string Run()
@@ -147,11 +130,13 @@ public sealed class HeaderLineTests
                 Ioctl.VFIO_DEVICE_FEATURE(fd, feature);
                 lines.Add($"0x{(ulong)r.Request:X} argsz={r.First}");
                 r.Deref = false;
+                r.Result = 3;
                 Errno e = Ioctl.VFIO_CHECK_EXTENSION(fd, vfio.VFIO_TYPE1v2_IOMMU, out int result);
                 lines.Add($"0x{(ulong)r.Request:X} arg={r.Arg} {e} result={result}");
 
                 // Zero allocation: the stubs and the in-process seam path allocate nothing per call.
                 r.Deref = true;
+                r.Result = 0;
                 long before = System.GC.GetAllocatedBytesForCurrentThread();
                 for (int i = 0; i < 1000; i++)
                 {
@@ -160,6 +145,7 @@ public sealed class HeaderLineTests
                 }
 
                 r.Deref = false;
+                r.Result = 3;
                 for (int i = 0; i < 1000; i++)
                 {
                     Ioctl.VFIO_CHECK_EXTENSION(fd, 1, out result);
@@ -175,16 +161,7 @@ public sealed class HeaderLineTests
     public void Stubs_reach_the_seam_with_the_kernel_request_numbers()
     {
         var sources = GeneratorHarness.Sources(GeneratorHarness.Run(GeneratorHarness.LineHeaders("7.2")));
-        var trees = TestCompilation.Trees(sources).Append(CSharpSyntaxTree.ParseText(Probe, TestCompilation.ParseOptions, "Probe.cs"));
-        var (asm, alc) = TestCompilation.Load(TestCompilation.Create(trees, "Probe72"));
-        try
-        {
-            string output = (string)asm.GetType("Probe")!.GetMethod("Run")!.Invoke(null, null)!;
-            Assert.Equal("0x3B89 size=48\n0x3B76 argsz=24\n0x3B75 argsz=24\n0x3B65 arg=3 OK result=3\nallocated=0", output);
-        }
-        finally
-        {
-            alc.Unload();
-        }
+        string output = SeamProbe.Run(TestCompilation.Trees(sources), Probe, "Probe72");
+        Assert.Equal("0x3B89 size=48\n0x3B76 argsz=24\n0x3B75 argsz=24\n0x3B65 arg=3 OK result=3\nallocated=0", output);
     }
 }
