@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using IommuFd.CHeaders.Model;
 using IommuFd.CHeaders.Oracle;
 
@@ -40,20 +39,6 @@ public class LayoutOracleHostHeadersTests
         Assert.True(exit == 0, $"gcc rejected the oracle of {path}:\n{errors}");
     }
 
-    private static (int ExitCode, string Errors) Compile(string source)
-    {
-        var psi = new ProcessStartInfo(LayoutOracleGcc.Gcc) { RedirectStandardInput = true, RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (string a in new[] { "-fsyntax-only", "-std=gnu11", "-D__EXPORTED_HEADERS__", "-x", "c", "-" })
-        {
-            psi.ArgumentList.Add(a);
-        }
-
-        using Process p = Process.Start(psi)!;
-        Task<string> stderr = p.StandardError.ReadToEndAsync();
-        Task<string> stdout = p.StandardOutput.ReadToEndAsync();
-        p.StandardInput.Write(source);
-        p.StandardInput.Close();
-        p.WaitForExit(120_000);
-        return (p.ExitCode, stderr.Result + stdout.Result);
-    }
+    private static (int ExitCode, string Errors) Compile(string source) =>
+        LayoutOracleGcc.CompileWith(["-fsyntax-only", "-std=gnu11", "-D__EXPORTED_HEADERS__", "-x", "c", "-"], source);
 }
