@@ -7,83 +7,99 @@ using System.Diagnostics;
 
 namespace IommuFd.Unsafe;
 
-public partial class IntervalTree
+public unsafe partial class IntervalTree
 {
     /// <summary>
     /// O(1) checks around one node after an insert or remove, compiled into Debug builds only (the full O(n)
     /// <see cref="Validate"/> is opt-in, see the file comment): sentinel untouched, root black and parentless, the
-    /// node's in-order neighbours ordered and linked back, its children pointing back to it.
+    /// node's in-order neighbours ordered and linked back, its children pointing back to it, its slot in its parent
+    /// at least its own subtree maximum.
     /// </summary>
     /// <param name="node">A live node to check around, or <see cref="None"/> to check only the global state.</param>
     [Conditional("DEBUG")]
     private void CheckLocal(int node)
     {
-        ref IntervalNode nil = ref NodeRef(None);
-        if (nil.Color != Black || nil.SubtreeLast != 0 || nil.Left != None || nil.Right != None)
-            ThrowHelper.ThrowInvalidOperationException_Invariant("sentinel modified");
+        CheckSentinel();
         if (_root != None && (NodeRef(_root).Parent != None || NodeRef(_root).Color != Black))
             ThrowHelper.ThrowInvalidOperationException_Invariant("root must be black with no parent");
-        if ((_root == None) != (_count == 0) || (_leftmost == None) != (_count == 0))
+        if ((_root == None) != (_count == 0) || (Leftmost == None) != (_count == 0))
             ThrowHelper.ThrowInvalidOperationException_Invariant("root/leftmost disagree with Count");
         if (node == None)
             return;
         ref IntervalNode n = ref NodeRef(node);
-        if (n.Start > n.Last || n.SubtreeLast < n.Last)
-            ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: bad bounds or SubtreeLast");
-        if (n.Prev != None && (NodeRef(n.Prev).Next != node || NodeRef(n.Prev).Start > n.Start))
+        if (n.Start > n.Last)
+            ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: start > last");
+        if (NodeRef(n.Prev).Next != node || (n.Prev != None && NodeRef(n.Prev).Start > n.Start))
             ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: predecessor link or order broken");
-        if (n.Next != None && (NodeRef(n.Next).Prev != node || NodeRef(n.Next).Start < n.Start))
+        if (NodeRef(n.Next).Prev != node || (n.Next != None && NodeRef(n.Next).Start < n.Start))
             ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: successor link or order broken");
         if ((n.Left != None && NodeRef(n.Left).Parent != node) || (n.Right != None && NodeRef(n.Right).Parent != node))
             ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: child parent link broken");
-        if (n.Parent != None && NodeRef(n.Parent).SubtreeLast < n.SubtreeLast)
-            ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: parent SubtreeLast below child's");
+        if ((n.Left == None && n.LeftMax != 0) || (n.Right == None && n.RightMax != 0))
+            ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: nil child with a nonzero max");
+        if (n.Parent != None)
+        {
+            ref IntervalNode p = ref NodeRef(n.Parent);
+            ulong slot = p.Left == node ? p.LeftMax : p.Right == node ? p.RightMax : 0;
+            if ((p.Left != node && p.Right != node) || slot < SubtreeMax((IntervalNode*)RtUnsafe.AsPointer(ref n)))
+                ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: parent slot missing or below the node's maximum");
+        }
+    }
+
+    private void CheckSentinel()
+    {
+        // The sentinel's Next/Prev are the list's head and tail and its Parent is scratch; everything else stays 0/Black.
+        ref IntervalNode nil = ref NodeRef(None);
+        if (nil.Color != Black || nil.Start != 0 || nil.Last != 0 || nil.LeftMax != 0 || nil.RightMax != 0 ||
+            nil.Left != None || nil.Right != None)
+            ThrowHelper.ThrowInvalidOperationException_Invariant("sentinel modified");
     }
 
     /// <summary>Checks every structural invariant; throws <see cref="InvalidOperationException"/> on the first violation.</summary>
     internal void Validate()
     {
-        IntervalNode[] nodes = _nodes;
-        ref readonly IntervalNode nil = ref nodes[0];
-        if (RtUnsafe.SizeOf<IntervalNode>() != NodeSize)
+        if (sizeof(IntervalNode) != NodeSize)
             ThrowHelper.ThrowInvalidOperationException_Invariant("IntervalNode size changed");
-        if (nil.Color != Black || nil.SubtreeLast != 0 || nil.Left != None || nil.Right != None)
-            ThrowHelper.ThrowInvalidOperationException_Invariant("sentinel modified");
-        if (_root != None && (At(nodes, _root).Parent != None || At(nodes, _root).Color != Black))
+        if (_capacity > 1 && ((nuint)_base & (NodeSize - 1)) != 0)
+            ThrowHelper.ThrowInvalidOperationException_Invariant("node slab is not cache-line aligned");
+        CheckSentinel();
+        if (_root != None && (NodeRef(_root).Parent != None || NodeRef(_root).Color != Black))
             ThrowHelper.ThrowInvalidOperationException_Invariant("root must be black with no parent");
 
         int counted = 0;
         if (_root != None)
-            ValidateSubtree(nodes, _root, ref counted);
+            ValidateSubtree(_root, ref counted, out _);
         if (counted != _count)
             ThrowHelper.ThrowInvalidOperationException_Invariant($"tree holds {counted} nodes, Count is {_count}");
 
-        // The in-order list must be exactly the in-order walk.
-        int expected = _root == None ? None : MinNode(nodes, _root);
-        if (_leftmost != expected)
+        // The circular in-order list must be exactly the in-order walk, headed and tailed by the sentinel.
+        int expected = _root == None ? None : MinNode(_root);
+        if (Leftmost != expected)
             ThrowHelper.ThrowInvalidOperationException_Invariant("leftmost is not the minimum");
         int listed = 0, prev = None;
-        for (int n = _leftmost; n != None; n = At(nodes, n).Next)
+        for (int n = Leftmost; n != None; n = NodeRef(n).Next)
         {
-            if (At(nodes, n).Prev != prev)
+            if (NodeRef(n).Prev != prev)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n}: Prev link broken");
-            if (prev != None && At(nodes, prev).Start > At(nodes, n).Start)
+            if (prev != None && NodeRef(prev).Start > NodeRef(n).Start)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n}: starts not sorted in order");
             if (n != expected)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n}: list order differs from tree order");
-            expected = Successor(nodes, n);
+            expected = Successor(n);
             prev = n;
             if (++listed > _count)
                 ThrowHelper.ThrowInvalidOperationException_Invariant("list longer than Count (cycle?)");
         }
         if (listed != _count)
             ThrowHelper.ThrowInvalidOperationException_Invariant("list shorter than Count");
+        if (NodeRef(None).Prev != prev)
+            ThrowHelper.ThrowInvalidOperationException_Invariant("the sentinel's Prev is not the rightmost node");
 
         // Free list: only free slots below the high-water mark; together with live nodes they account for every slot.
         int free = 0;
-        for (int f = _freeList; f != None; f = At(nodes, f).Next)
+        for (int f = _freeList; f != None; f = NodeRef(f).Next)
         {
-            if ((uint)f >= (uint)(_highWater * NodeSize) || f % NodeSize != 0 || At(nodes, f).Color != Free)
+            if ((uint)f >= (uint)(_highWater * NodeSize) || (f & (NodeSize - 1)) != 0 || NodeRef(f).Color != Free)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"free list holds bad slot {f}");
             if (++free > _highWater)
                 ThrowHelper.ThrowInvalidOperationException_Invariant("free list cycle");
@@ -92,20 +108,21 @@ public partial class IntervalTree
             ThrowHelper.ThrowInvalidOperationException_Invariant("slots leaked: free + live != used");
     }
 
-    private static int ValidateSubtree(IntervalNode[] nodes, int node, ref int counted)
+    private int ValidateSubtree(int node, ref int counted, out ulong max)
     {
-        // Returns the black height; recursion depth is bounded by 2 log2(n).
-        ref readonly IntervalNode n = ref At(nodes, node);
+        // Returns the black height and the subtree's greatest Last; recursion depth is bounded by 2 log2(n).
+        ref IntervalNode n = ref NodeRef(node);
         counted++;
         if (n.Color is not (Red or Black))
             ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: bad color {n.Color}");
         if (n.Start > n.Last)
             ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: start > last");
-        ulong max = n.Last;
+        max = n.Last;
         int leftHeight = 0, rightHeight = 0;
+        ulong leftMax = 0, rightMax = 0;
         if (n.Left != None)
         {
-            ref readonly IntervalNode l = ref At(nodes, n.Left);
+            ref IntervalNode l = ref NodeRef(n.Left);
             if (l.Parent != node)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n.Left}: parent link broken");
             // Equal starts go right on insert, but rotations may move an equal start to the left: only order matters.
@@ -113,46 +130,44 @@ public partial class IntervalTree
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n.Left}: left child start > parent start");
             if (n.Color == Red && l.Color == Red)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: red node with red child");
-            leftHeight = ValidateSubtree(nodes, n.Left, ref counted);
-            max = Math.Max(max, l.SubtreeLast);
+            leftHeight = ValidateSubtree(n.Left, ref counted, out leftMax);
         }
         if (n.Right != None)
         {
-            ref readonly IntervalNode r = ref At(nodes, n.Right);
+            ref IntervalNode r = ref NodeRef(n.Right);
             if (r.Parent != node)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n.Right}: parent link broken");
             if (r.Start < n.Start)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {n.Right}: right child start < parent start");
             if (n.Color == Red && r.Color == Red)
                 ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: red node with red child");
-            rightHeight = ValidateSubtree(nodes, n.Right, ref counted);
-            max = Math.Max(max, r.SubtreeLast);
+            rightHeight = ValidateSubtree(n.Right, ref counted, out rightMax);
         }
-        if (max != n.SubtreeLast)
-            ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: SubtreeLast {n.SubtreeLast} != {max}");
+        if (n.LeftMax != leftMax || n.RightMax != rightMax)
+            ThrowHelper.ThrowInvalidOperationException_Invariant(
+                $"node {node}: child maxima {n.LeftMax}/{n.RightMax}, expected {leftMax}/{rightMax}");
+        max = Math.Max(max, Math.Max(leftMax, rightMax));
         if (leftHeight != rightHeight)
             ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: black heights differ");
         return leftHeight + (n.Color == Black ? 1 : 0);
     }
 
-    private static ref IntervalNode At(IntervalNode[] nodes, int node) => ref nodes[SlotOf(node)];
-
-    private static int MinNode(IntervalNode[] nodes, int node)
+    private int MinNode(int node)
     {
-        while (At(nodes, node).Left != None)
-            node = At(nodes, node).Left;
+        while (NodeRef(node).Left != None)
+            node = NodeRef(node).Left;
         return node;
     }
 
-    private static int Successor(IntervalNode[] nodes, int node)
+    private int Successor(int node)
     {
-        if (At(nodes, node).Right != None)
-            return MinNode(nodes, At(nodes, node).Right);
-        int p = At(nodes, node).Parent;
-        while (p != None && At(nodes, p).Right == node)
+        if (NodeRef(node).Right != None)
+            return MinNode(NodeRef(node).Right);
+        int p = NodeRef(node).Parent;
+        while (p != None && NodeRef(p).Right == node)
         {
             node = p;
-            p = At(nodes, p).Parent;
+            p = NodeRef(p).Parent;
         }
         return p;
     }

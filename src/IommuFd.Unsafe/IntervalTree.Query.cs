@@ -7,7 +7,7 @@ using System.Runtime.InteropServices;
 
 namespace IommuFd.Unsafe;
 
-public partial class IntervalTree
+public unsafe partial class IntervalTree
 {
     /// <summary>
     /// The lowest-start node overlapping [<paramref name="start"/>, <paramref name="last"/>], or <see cref="None"/>
@@ -21,17 +21,17 @@ public partial class IntervalTree
         int root = _root;
         if (root == None)
             return None;
-        ref IntervalNode n0 = ref MemoryMarshal.GetArrayDataReference(_nodes);
+        byte* b = _base;
+        int leftmost = ((IntervalNode*)b)->Next;
         // The kernel's O(1) rejections: nothing ends at or after start, or nothing starts at or before last.
-        if (RtUnsafe.AddByteOffset(ref n0, (nint)(uint)root).SubtreeLast < start ||
-            RtUnsafe.AddByteOffset(ref n0, (nint)(uint)_leftmost).Start > last)
+        if (SubtreeMax(At(b, root)) < start || At(b, leftmost)->Start > last)
             return None;
         // Every node ends at or after 0, so for start == 0 the answer is the leftmost node (its start <= last was just
-        // checked). Why bother: with start >= 1 the nil sentinel (SubtreeLast 0) fails every "start <= SubtreeLast"
-        // test by itself, so the descent needs no "child != nil" checks.
+        // checked). Why bother: with start >= 1 a nil child (max 0) fails every "start <= max" test by itself, so the
+        // descent needs no "child != nil" checks.
         if (start == 0)
-            return _leftmost;
-        return SubtreeSearch(ref n0, root, start, last);
+            return leftmost;
+        return SubtreeSearch(b, root, start, last);
     }
 
     /// <summary>
@@ -45,78 +45,74 @@ public partial class IntervalTree
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int IterNext(int node, ulong start, ulong last)
     {
-        ref IntervalNode n0 = ref MemoryMarshal.GetArrayDataReference(_nodes);
-        int s = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node).Next;
+        byte* b = _base;
+        int s = At(b, node)->Next;
         if (s == None)
             return None;
-        ref IntervalNode sn = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)s);
+        IntervalNode* sn = At(b, s);
         // Why this fast path is exact: the in-order successor is the first candidate the kernel's walk would test;
         // if it starts past `last` nothing later can match (starts are sorted), and if it overlaps it is the answer.
-        if (sn.Start > last)
+        if (sn->Start > last)
             return None;
-        if (sn.Last >= start)
+        if (sn->Last >= start)
             return s;
-        return IterNextSlow(ref n0, node, start, last);
+        return IterNextSlow(b, node, start, last);
     }
 
     // The kernel's pruned walk, used only when the in-order successor does not overlap (nested or overlapping
-    // intervals): it skips whole subtrees whose SubtreeLast is below start, which keeps the O(log n + k) bound.
+    // intervals): it skips whole subtrees whose maximum is below start, which keeps the O(log n + k) bound.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int IterNextSlow(ref IntervalNode n0, int node, ulong start, ulong last)
+    private static int IterNextSlow(byte* b, int node, ulong start, ulong last)
     {
         // start >= 1 here: with start == 0 every successor overlaps or starts past last, so the fast path answered.
         Debug.Assert(start != 0);
-        int rb = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node).Right;
         while (true)
         {
-            if (start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)rb).SubtreeLast) // false for nil (SubtreeLast 0)
-                return SubtreeSearch(ref n0, rb, start, last);
+            // Loop invariant: node's right subtree is not explored yet. Its maximum sits in node (0 for nil).
+            IntervalNode* n = At(b, node);
+            if (start <= n->RightMax)
+                return SubtreeSearch(b, n->Right, start, last);
+            // Move up until we come from a node's left child.
             int prev;
             do
             {
-                int parent = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node).Parent;
+                int parent = At(b, node)->Parent;
                 if (parent == None)
                     return None;
                 prev = node;
                 node = parent;
-                rb = RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node).Right;
             }
-            while (prev == rb);
-            ref IntervalNode n = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node);
-            if (last < n.Start)
+            while (prev == At(b, node)->Right);
+            n = At(b, node);
+            if (last < n->Start)
                 return None;
-            if (start <= n.Last)
+            if (start <= n->Last)
                 return node;
         }
     }
 
-    // interval_tree_subtree_search. Loop invariant: start <= node.SubtreeLast. Requires start >= 1, so a nil child
-    // (the sentinel, SubtreeLast 0) is never descended into and needs no test of its own.
+    // interval_tree_subtree_search. Loop invariant: start <= SubtreeMax(node). Requires start >= 1, so a nil child
+    // (max 0) is never descended into and needs no test of its own.
+    //
+    // Why it is written this way: the kernel's loop takes a data-dependent branch per level ("does the left subtree
+    // reach start?"), which mispredicts about half the time. Here the step is a branch-free select of Left or Right
+    // and the only branch per level is "stop here", false on every level but the last: leaving
+    // the left spine at a node that overlaps (the answer), starts past last (no answer), or has nothing to the right.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SubtreeSearch(ref IntervalNode n0, int node, ulong start, ulong last)
+    private static int SubtreeSearch(byte* b, int node, ulong start, ulong last)
     {
         Debug.Assert(start != 0);
         while (true)
         {
-            ref IntervalNode n = ref RtUnsafe.AddByteOffset(ref n0, (nint)(uint)node);
-            int left = n.Left;
-            if (start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)left).SubtreeLast)
-            {
-                node = left;
-                continue;
-            }
-            if (n.Start <= last)
-            {
-                if (start <= n.Last)
-                    return node;
-                int right = n.Right;
-                if (start <= RtUnsafe.AddByteOffset(ref n0, (nint)(uint)right).SubtreeLast)
-                {
-                    node = right;
-                    continue;
-                }
-            }
-            return None;
+            IntervalNode* n = At(b, node);
+            bool goLeft = start <= n->LeftMax;
+            bool startsAfter = n->Start > last;
+            bool overlaps = start <= n->Last;
+            bool rightEmpty = start > n->RightMax;
+            // Non-short-circuit & and |: all four are plain compares on the one cache line, combined without branches.
+            if (!goLeft & (startsAfter | overlaps | rightEmpty))
+                return !startsAfter & overlaps ? node : None;
+            node = BranchFree.Select(goLeft, n->Left, n->Right);
         }
     }
 
