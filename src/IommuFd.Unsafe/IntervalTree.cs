@@ -11,8 +11,9 @@
 //    go right as in the kernel) and an in-order doubly linked list (Prev/Next), circular through the sentinel: the
 //    sentinel's Next is the leftmost node, its Prev the rightmost.
 //  * The augmentation (the kernel's __subtree_last) is kept one level up: each node holds its children's subtree
-//    maxima (LeftMax/RightMax, see IntervalNode.cs). Maintained on insert (while descending), on erase (propagate with
-//    early stop, like rb_erase_augmented) and on rotate (two slot updates).
+//    maxima (LeftMax/RightMax, see IntervalNode.cs). Maintained on insert (on the way down while the tree is small,
+//    by a short walk up once it is large: see RaiseMaxima), on erase (propagate with early stop, like
+//    rb_erase_augmented) and on rotate (two slot updates).
 //
 // Why the in-order list (the one departure from the kernel's object model): it makes leftmost O(1), erase's successor
 // O(1) and, above all, gives iter_next an O(1) fast path: when the in-order successor still overlaps the query (always
@@ -207,14 +208,16 @@ public unsafe partial class IntervalTree : IDisposable
         {
             IntervalNode* c = At(b, cur);
             // Equal starts go right, as in the kernel. side is 0 (left) or 1 (right): an index, not a branch.
-            side = start < c->Start ? 0u : 1u;
+            bool goLeft = start < c->Start;
+            side = goLeft ? 0u : 1u;
+            int next = BranchFree.Select(goLeft, c->Left, c->Right);
             if (raiseOnDescent)
             {
                 ulong* max = &c->LeftMax + side;
                 *max = BranchFree.Max(*max, last);
             }
             parent = cur;
-            cur = (&c->Left)[side];
+            cur = next;
         }
 
         IntervalNode* zn = At(b, z);
@@ -244,13 +247,16 @@ public unsafe partial class IntervalTree : IDisposable
             ((IntervalNode*)b)->Left = None;
             ((IntervalNode*)b)->Right = None;
             _root = z;
+            zn->Color = Black;
         }
-        else if (!raiseOnDescent)
+        else
         {
-            RaiseMaxima(b, parent, side, last);
+            if (!raiseOnDescent)
+                RaiseMaxima(b, parent, side, last);
+            // Under a black parent a red leaf breaks nothing (the common case): skip the fix-up call altogether.
+            if (p->Color == Red)
+                InsertFixup(b, z);
         }
-
-        InsertFixup(b, z);
         _count++;
         CheckLocal(z);
         CheckInvariants();
@@ -279,9 +285,9 @@ public unsafe partial class IntervalTree : IDisposable
             // At most one child: it takes z's place. One of each pair is 0, so OR picks the other one.
             x = zn->Left | zn->Right;
             removedColor = zn->Color;
-            ReplaceChild(b, zp, z, x, zn->LeftMax | zn->RightMax);
+            if (ReplaceChild(b, zp, z, x, zn->LeftMax | zn->RightMax))
+                Propagate(b, zp, None);
             At(b, x)->Parent = zp; // x may be nil: the sentinel remembers its parent for the fix-up
-            Propagate(b, zp, None);
         }
         else
         {
@@ -299,13 +305,15 @@ public unsafe partial class IntervalTree : IDisposable
             {
                 int yp = yn->Parent;
                 IntervalNode* ypn = At(b, yp);
+                ulong lostMax = ypn->LeftMax;
                 ypn->Left = x;
                 ypn->LeftMax = yn->RightMax;
                 At(b, x)->Parent = yp;
                 int zr = zn->Right;
                 // The maxima from y's old parent up to z's right child lost y: recompute them (early stop), then
                 // y adopts z's right subtree with its fresh maximum.
-                Propagate(b, yp, zr);
+                if (lostMax > SubtreeMax(ypn))
+                    Propagate(b, yp, zr);
                 yn->Right = zr;
                 yn->RightMax = SubtreeMax(At(b, zr));
                 At(b, zr)->Parent = y;
@@ -315,12 +323,20 @@ public unsafe partial class IntervalTree : IDisposable
             At(b, zn->Left)->Parent = y;
             yn->Color = zn->Color;
             yn->Parent = zp;
-            ReplaceChild(b, zp, z, y, SubtreeMax(yn));
-            Propagate(b, zp, None);
+            if (ReplaceChild(b, zp, z, y, SubtreeMax(yn)))
+                Propagate(b, zp, None);
         }
 
         if (removedColor == Black)
-            DeleteFixup(b, x);
+        {
+            // As the kernel's __rb_erase_augmented does: a red node moving into the removed black position absorbs the
+            // deficit by turning black (no fix-up call); only a black one (or nil) leaves a path short of a black.
+            IntervalNode* xn = At(b, x);
+            if (xn->Color == Red)
+                xn->Color = Black;
+            else
+                DeleteFixup(b, x);
+        }
         FreeSlot(b, z);
         _count--;
         CheckLocal(prev != None ? prev : next);
@@ -449,19 +465,31 @@ public unsafe partial class IntervalTree : IDisposable
             OnFree(z); // why the flag: skip a virtual call per remove unless a payload must be released
     }
 
-    /// <summary>Points the link from <paramref name="parent"/> (or the root) that named <paramref name="old"/> at <paramref name="child"/>, whose subtree maximum is <paramref name="childMax"/>.</summary>
+    /// <summary>
+    /// Points the link from <paramref name="parent"/> (or the root) that named <paramref name="old"/> at
+    /// <paramref name="child"/>, a subtree holding a subset of old's whose maximum is <paramref name="childMax"/>.
+    /// </summary>
+    /// <returns>
+    /// True when the parent's own subtree maximum dropped, so the slots above it need <see cref="Propagate"/>. Why
+    /// decide here: the slot's old value is the maximum that left, and if it does not exceed what the parent still
+    /// covers nothing above changes; that is known from the parent's line alone, without loading the grandparent's
+    /// (the usual case: a removed interval is rarely the last-ending one of its parent's subtree).
+    /// </returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private void ReplaceChild(byte* b, int parent, int old, int child, ulong childMax)
+    private bool ReplaceChild(byte* b, int parent, int old, int child, ulong childMax)
     {
         if (parent == None)
         {
             _root = child;
-            return;
+            return false;
         }
         IntervalNode* p = At(b, parent);
         nuint side = p->Left == old ? 0u : 1u;
         (&p->Left)[side] = child;
-        (&p->LeftMax)[side] = childMax;
+        ulong* slot = &p->LeftMax + side;
+        ulong lostMax = *slot;
+        *slot = childMax;
+        return lostMax > SubtreeMax(p);
     }
 
     /// <summary>

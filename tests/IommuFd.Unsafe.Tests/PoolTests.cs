@@ -1,5 +1,6 @@
 // Every rented buffer comes back: normal use, Dispose, and failure of the Nth rent at every N of a scenario (the
 // kernel's fail_nth sweep). After an injected failure the structure is still valid and usable.
+using System.Runtime.CompilerServices;
 using IommuFd.Unsafe;
 
 namespace IommuFd.Unsafe.Tests;
@@ -98,6 +99,27 @@ public class PoolTests
         }
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.NotEqual(0UL, sum);
+    }
+
+    [Fact]
+    public void IntervalTree_NeverDisposed_FinalizerFreesTheNativeSlab()
+    {
+        var pool = new TrackingMemoryPool();
+        CreateAndAbandon(pool);
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        pool.AssertAllReturned();
+    }
+
+    // Out of line so that no local keeps the tree reachable when the caller collects.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void CreateAndAbandon(TrackingMemoryPool pool)
+    {
+        var tree = new IntervalTree(4, pool);
+        for (int i = 0; i < 100; i++)
+            tree.Insert((ulong)i * 10, (ulong)i * 10 + 5); // grows several times: every outgrown slab is freed at once
+        Assert.Equal(1, pool.Outstanding);
+        Assert.True(pool.RentCalls > 3);
     }
 
     [Fact]
