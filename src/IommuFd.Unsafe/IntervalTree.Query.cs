@@ -16,6 +16,7 @@ public unsafe partial class IntervalTree
     /// <param name="start">First index of the query (inclusive).</param>
     /// <param name="last">Last index of the query (inclusive).</param>
     /// <returns>A node handle or <see cref="None"/>.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see IntervalTree.cs
     public int IterFirst(ulong start, ulong last)
     {
         int root = _root;
@@ -61,7 +62,7 @@ public unsafe partial class IntervalTree
 
     // The kernel's pruned walk, used only when the in-order successor does not overlap (nested or overlapping
     // intervals): it skips whole subtrees whose maximum is below start, which keeps the O(log n + k) bound.
-    [MethodImpl(MethodImplOptions.NoInlining)]
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private static int IterNextSlow(byte* b, int node, ulong start, ulong last)
     {
         // start >= 1 here: with start == 0 every successor overlaps or starts past last, so the fast path answered.
