@@ -15,9 +15,10 @@
 // Checks: O(1) CheckLocal after mutations in Debug builds; the O(n) Validate in tests and IOMMUFD_CHECKED builds.
 // This is a mutable struct, like the kernel's on-stack batch: pass it by ref, never copy a live batch (a copy would
 // return the same buffer twice on Dispose).
-// PfnBatch.Cursor (a ref struct over a ref to the batch) is the per-PFN fast path: it holds end, total, the tail run's
-// length and the PFN that would continue it in its own fields (registers, once inlined) and writes them back on
-// Flush/Dispose; between flushes the tail run's length in the buffer is stale, so the batch is used only through it.
+// PfnBatch.Cursor (PfnBatch.Cursor.cs, a ref struct over a ref to the batch) is the per-PFN fast path: it holds end,
+// total, the tail run's length and the PFN that would continue it in its own fields (registers, once inlined) and
+// writes them back on Flush/Dispose; between flushes the tail run's length in the buffer is stale, so the batch is used
+// only through it.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -38,7 +39,7 @@ public enum PfnBatchKind
 /// A bounded vector of (first PFN, count) runs over pooled memory (the kernel's struct pfn_batch); contiguous PFNs
 /// merge into the last run. A mutable struct: keep it in a local or field and pass it by ref.
 /// </summary>
-public struct PfnBatch : IDisposable
+public partial struct PfnBatch : IDisposable
 {
     /// <summary>TEMP_MEMORY_LIMIT: the largest buffer a batch rents, 64 KiB.</summary>
     public const int DefaultMemoryLimit = 65536;
@@ -449,122 +450,4 @@ public struct PfnBatch : IDisposable
     /// <summary>Runs <see cref="Validate"/> in IOMMUFD_CHECKED builds.</summary>
     [System.Diagnostics.Conditional("IOMMUFD_CHECKED")]
     public readonly void CheckInvariants() => Validate();
-
-    /// <summary>
-    /// A per-PFN adder over a batch (batch_add_pfn, one PFN at a time) that keeps the batch state in its own fields
-    /// and writes it back on <see cref="Flush"/> / <see cref="Dispose"/>. Keep it in a local (<c>var c = new
-    /// PfnBatch.Cursor(ref batch); … c.Flush();</c>): its methods inline, so the JIT holds those fields in registers
-    /// (a <c>using</c> works too, but its try/finally makes the JIT store every field update to the stack). While a cursor
-    /// is open, touch the batch only through it; after <see cref="Flush"/> the batch is exactly what the same
-    /// <see cref="TryAdd(ulong)"/> calls would have made.
-    /// </summary>
-    public ref struct Cursor
-    {
-        // Why a cursor: TryAdd(ulong) on the batch reads and writes _end/_totalPfns and the tail run's length in
-        // memory on every PFN (the batch's address escapes); gcc keeps the kernel's inlined batch_add_pfn state in
-        // registers. Here extending the tail run is one compare and three register increments; the tail run's length
-        // reaches memory only when a new run starts or on Flush.
-        private readonly ref PfnBatch _batch;
-        private readonly ref ulong _firsts;
-        private readonly ref uint _counts;
-        private int _end;
-        private int _capacity;          // 0 when the batch holds MMIO: every add fails, as batch_add_pfn's would
-        private uint _tail;             // the tail run's length (stale in memory); uint.MaxValue also when there is no tail run
-        private ulong _next;            // the PFN that continues the tail run (modulo 2^64, as in the kernel)
-        private ulong _total;
-
-        /// <summary>Opens a cursor on an initialised batch.</summary>
-        /// <param name="batch">The batch; it must outlive the cursor and not be used directly while the cursor is open.</param>
-        /// <exception cref="InvalidOperationException">The batch is default or disposed.</exception>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public Cursor(ref PfnBatch batch)
-        {
-            if (batch._storage is null)
-                ThrowHelper.ThrowInvalidOperationException_NotInitialized();
-            _batch = ref batch;
-            ref byte b = ref MemoryMarshal.GetArrayDataReference(batch._storage!);
-            _firsts = ref RtUnsafe.As<byte, ulong>(ref b);
-            _counts = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)batch._arraySize * sizeof(ulong)));
-            int end = batch._end;
-            _end = end;
-            _total = batch._totalPfns;
-            bool inert = end != 0 && batch._kind != PfnBatchKind.CpuMemory;
-            _capacity = inert ? 0 : batch._arraySize;
-            if (end != 0 && !inert)
-            {
-                _tail = RtUnsafe.Add(ref _counts, end - 1);
-                _next = RtUnsafe.Add(ref _firsts, end - 1) + _tail;
-            }
-            else
-            {
-                _tail = uint.MaxValue; // nothing to extend
-                _next = 0;
-            }
-        }
-
-        /// <summary>Number of runs so far (the kernel's end).</summary>
-        public readonly int Count => _end;
-
-        /// <summary>Total PFNs so far (the kernel's total_pfns).</summary>
-        public readonly ulong TotalPfns => _total;
-
-        /// <summary>Adds one CPU-memory PFN (batch_add_pfn): extends the tail run or starts a new one.</summary>
-        /// <param name="pfn">The page frame number.</param>
-        /// <returns>False when the batch is full (or holds MMIO).</returns>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public bool TryAdd(ulong pfn)
-        {
-            if (pfn == _next && _tail != uint.MaxValue)
-            {
-                _tail++;
-                _next++;
-                _total++;
-                return true;
-            }
-            int end = _end;
-            if ((uint)end >= (uint)_capacity)
-                return false;
-            if (end != 0)
-                RtUnsafe.Add(ref _counts, end - 1) = _tail; // the finished run's length reaches memory now
-            RtUnsafe.Add(ref _firsts, end) = pfn;
-            _end = end + 1;
-            _tail = 1;
-            _next = pfn + 1;
-            _total++;
-            return true;
-        }
-
-        /// <summary>Empties the batch (batch_clear) and keeps the cursor open on it.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public void Clear()
-        {
-            _batch.Clear();
-            _end = 0;
-            _total = 0;
-            _tail = uint.MaxValue;
-            _next = 0;
-            _capacity = _batch._arraySize; // Clear resets the kind to CPU memory
-        }
-
-        /// <summary>Writes the cursor's state back to the batch; the cursor stays usable.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Flush()
-        {
-            if (_capacity == 0)
-                return; // an MMIO batch: nothing was added
-            ref PfnBatch b = ref _batch;
-            if (_end != 0)
-            {
-                RtUnsafe.Add(ref _counts, _end - 1) = _tail;
-                b._kind = PfnBatchKind.CpuMemory; // an empty batch takes the kind of its first add
-            }
-            b._end = _end;
-            b._totalPfns = _total;
-            b.CheckLocal();
-        }
-
-        /// <summary>Flushes (see <see cref="Flush"/>); the batch itself stays alive. Never throws.</summary>
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public readonly void Dispose() => Flush();
-    }
 }
