@@ -19,6 +19,7 @@
 // total, the tail run's length and the PFN that would continue it in its own fields (registers, once inlined) and
 // writes them back on Flush/Dispose; between flushes the tail run's length in the buffer is stale, so the batch is used
 // only through it.
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -282,29 +283,37 @@ public partial struct PfnBatch : IDisposable
     {
         if (_storage is null)
             ThrowHelper.ThrowInvalidOperationException_NotInitialized();
-        int end = _end;
         if (_kind != PfnBatchKind.CpuMemory)
         {
-            if (end != 0)
+            if (_end != 0)
                 return 0; // one kind per batch
             _kind = PfnBatchKind.CpuMemory;
         }
-        // Why a bulk loop: the batch state (run count, the PFN that would continue the tail run) lives in locals,
-        // so starting a run is two stores and two register updates, with no call and no field reload per PFN.
-        // Extending the tail run is handed to StreakLength once per streak, which measures the whole streak.
+        // Why a bulk loop: the batch state (run count, the PFN that would continue the tail run) lives in locals, with
+        // no call and no field reload per PFN, and the two common shapes are measured many PFNs at a time:
+        //  * a streak of consecutive PFNs (THP, hugetlbfs, memfd folios) extends the tail run by its whole length at
+        //    once; comparing four at a time against next + {0, 1, 2, 3} measures a 512-PFN folio in 128 compares;
+        //  * a stretch of PFNs none of which continues its predecessor (fragmented memory: every PFN a new run) is
+        //    copied four runs at a time (see below).
+        // Why nint indexes: they fold into the addressing modes with no sign extension per access.
         ref byte b = ref MemoryMarshal.GetArrayDataReference(_storage);
         ref ulong firsts = ref RtUnsafe.As<byte, ulong>(ref b);
         ref uint counts = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)_arraySize * sizeof(ulong)));
-        int capacity = _arraySize;
+        ref ulong src = ref MemoryMarshal.GetReference(pfns);
+        nint capacity = _arraySize;
+        nint n = pfns.Length;
+        nint end = _end;
+        nint i = 0;
+        // The PFN that continues the tail run. Once a PFN has been added it is src[i - 1] + 1 (the tail run ends at the
+        // PFN added last), which is how it is recomputed after the bulk loops instead of being tracked in them.
         ulong next = end != 0 ? RtUnsafe.Add(ref firsts, end - 1) + RtUnsafe.Add(ref counts, end - 1) : 0;
-        int i = 0;
-        while ((uint)i < (uint)pfns.Length)
+        while (i < n)
         {
-            ulong pfn = pfns[i];
+            ulong pfn = RtUnsafe.Add(ref src, i);
             if (pfn == next && end != 0)
             {
                 ref uint tail = ref RtUnsafe.Add(ref counts, end - 1);
-                int streak = StreakLength(pfns.Slice(i), next, uint.MaxValue - tail);
+                nint streak = StreakLength(ref RtUnsafe.Add(ref src, i), (nint)Math.Min((nuint)(n - i), uint.MaxValue - tail), next);
                 if (streak != 0)
                 {
                     tail += (uint)streak;
@@ -319,26 +328,55 @@ public partial struct PfnBatch : IDisposable
             RtUnsafe.Add(ref firsts, end) = pfn;
             RtUnsafe.Add(ref counts, end) = 1;
             end++;
-            next = pfn + 1;
             i++;
+            if (Vector256.IsHardwareAccelerated)
+            {
+                // Fragmented memory: src[i + k] starts a new run unless it equals src[i + k - 1] + 1 (for k = 0 that is
+                // the PFN just added, so the test is exact). One compare of src[i..i+3] against src[i-1..i+2] + 1
+                // finds how many of the next four PFNs start runs; all four lanes are stored (firsts[end..end+3] and
+                // counts of 1) because slots past the new end are dead and the budget keeps the stores in bounds, and
+                // only the new-run prefix is kept. Two loads, two stores and a compare per four PFNs, where the kernel
+                // does two stores, two increments and two compares per PFN.
+                nint budget = Math.Min(n - i, capacity - end);
+                Vector128<uint> ones = Vector128<uint>.One;
+                while (budget >= Vector256<ulong>.Count)
+                {
+                    Vector256<ulong> cur = Vector256.LoadUnsafe(ref src, (nuint)i);
+                    Vector256<ulong> prev = Vector256.LoadUnsafe(ref RtUnsafe.Add(ref src, i - 1));
+                    uint continues = Vector256.Equals(cur, prev + Vector256<ulong>.One).ExtractMostSignificantBits();
+                    cur.StoreUnsafe(ref firsts, (nuint)end);
+                    ones.StoreUnsafe(ref counts, (nuint)end);
+                    if (continues != 0)
+                    {
+                        // src[i + k] continues its predecessor: keep the k new runs before it; the streak path takes it.
+                        nint k = BitOperations.TrailingZeroCount(continues);
+                        end += k;
+                        i += k;
+                        break;
+                    }
+                    end += Vector256<ulong>.Count;
+                    i += Vector256<ulong>.Count;
+                    budget -= Vector256<ulong>.Count;
+                }
+            }
+            next = RtUnsafe.Add(ref src, i - 1) + 1;
         }
-        _end = end;
+        _end = (int)end;
         _totalPfns += (ulong)i;
         CheckLocal();
-        return i;
+        return (int)i;
     }
 
-    // How many leading PFNs of `pfns` continue next, next + 1, ..., at most `room` (the tail run's headroom).
-    // Why vectors: contiguous memory (THP, hugetlbfs, memfd folios) arrives as long streaks of consecutive PFNs;
-    // comparing four at a time against next + {0, 1, 2, 3} measures a 512-PFN folio in 128 compares.
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static int StreakLength(ReadOnlySpan<ulong> pfns, ulong next, uint room)
+    // How many leading PFNs of src[0..limit) continue next, next + 1, ... (limit is at most the tail run's headroom).
+    // Why vectors: contiguous memory arrives as long streaks of consecutive PFNs; comparing four at a time against
+    // next + {0, 1, 2, 3} measures a 512-PFN folio in 128 compares. Why inlined: a call inside AddPfns's loop would make
+    // the JIT keep that loop's state in callee-saved registers and on the stack, reloading it on every PFN.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nint StreakLength(ref ulong src, nint limit, ulong next)
     {
-        int limit = (int)Math.Min((uint)pfns.Length, room);
-        int i = 0;
+        nint i = 0;
         if (Vector256.IsHardwareAccelerated)
         {
-            ref ulong src = ref MemoryMarshal.GetReference(pfns);
             Vector256<ulong> expected = Vector256.Create(next) + Vector256.Create(0UL, 1UL, 2UL, 3UL);
             Vector256<ulong> step = Vector256.Create((ulong)Vector256<ulong>.Count);
             while (i <= limit - Vector256<ulong>.Count && Vector256.LoadUnsafe(ref src, (nuint)i) == expected)
@@ -347,7 +385,7 @@ public partial struct PfnBatch : IDisposable
                 expected += step;
             }
         }
-        while (i < limit && pfns[i] == next + (ulong)i)
+        while (i < limit && RtUnsafe.Add(ref src, i) == next + (ulong)i)
             i++;
         return i;
     }

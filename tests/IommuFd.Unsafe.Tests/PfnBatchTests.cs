@@ -135,6 +135,7 @@ public class PfnBatchTests
     [Theory]
     [InlineData(61, 12 * 5)]
     [InlineData(62, 65536)]
+    [InlineData(63, 12 * 64)]
     public void AddPfns_EqualsOneTryAddPerPfn(int seed, int memoryLimit) => Seeds.Run(seed, rng =>
     {
         var pool = new TrackingMemoryPool();
@@ -144,12 +145,17 @@ public class PfnBatchTests
         ulong next = (ulong)rng.NextInt64();
         for (int round = 0; round < 4000; round++)
         {
-            // Streams mixing long streaks (the vector path), breaks inside a vector, and wrap-around at 2^64.
+            // Streams mixing long streaks (the streak vector path), breaks inside a vector, and wrap-around at 2^64;
+            // every other round mostly fragmented (the new-run vector path), with continuations at every lane offset.
             chunk.Clear();
+            bool fragmented = round % 2 == 1;
             for (int i = rng.Next(1, 200); i > 0; i--)
             {
                 int r = rng.Next(20);
-                next = r == 0 ? (ulong)rng.NextInt64() : r == 1 ? ulong.MaxValue - (ulong)rng.Next(6) : next;
+                if (fragmented)
+                    next = r < 3 ? next : r == 3 ? ulong.MaxValue - (ulong)rng.Next(6) : (ulong)rng.NextInt64();
+                else
+                    next = r == 0 ? (ulong)rng.NextInt64() : r == 1 ? ulong.MaxValue - (ulong)rng.Next(6) : next;
                 chunk.Add(next++);
             }
             int added = bulk.AddPfns(chunk.ToArray());
