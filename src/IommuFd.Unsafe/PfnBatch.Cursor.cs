@@ -60,8 +60,8 @@ public partial struct PfnBatch
             _batch = ref batch;
             ref byte b = ref MemoryMarshal.GetArrayDataReference(batch._storage!);
             _firsts = ref RtUnsafe.As<byte, ulong>(ref b);
-            _counts = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)batch._arraySize * sizeof(ulong)));
-            int end = batch._end;
+            _counts = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, batch._arraySize * sizeof(ulong)));
+            nint end = batch._end;
             _end = end;
             bool inert = end != 0 && batch._kind != PfnBatchKind.CpuMemory;
             _capacity = inert ? 0 : batch._arraySize;
@@ -142,7 +142,7 @@ public partial struct PfnBatch
                 RtUnsafe.Add(ref _counts, _end - 1) = _tail;
                 b._kind = PfnBatchKind.CpuMemory; // an empty batch takes the kind of its first add
             }
-            b._end = (int)_end;
+            b._end = _end;
             b._totalPfns = _base + _tail;
             b.CheckLocal();
         }

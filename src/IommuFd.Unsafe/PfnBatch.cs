@@ -57,8 +57,9 @@ public partial struct PfnBatch : IDisposable
     private byte[]? _storage;
     private byte[]? _backup;
     private UnsafeMemoryPool? _pool;
-    private int _arraySize;
-    private int _end;
+    // Why native-width: both index the run arrays on the per-PFN paths, where an int would need a sign extension per use.
+    private nint _arraySize;
+    private nint _end;
     private ulong _totalPfns;
     private PfnBatchKind _kind;
 
@@ -141,10 +142,10 @@ public partial struct PfnBatch : IDisposable
     }
 
     /// <summary>Number of runs (the kernel's end).</summary>
-    public readonly int Count => _end;
+    public readonly int Count => (int)_end;
 
     /// <summary>Capacity in runs (the kernel's array_size).</summary>
-    public readonly int ArraySize => _arraySize;
+    public readonly int ArraySize => (int)_arraySize;
 
     /// <summary>Total PFNs over all runs (the kernel's total_pfns).</summary>
     public readonly ulong TotalPfns => _totalPfns;
@@ -160,11 +161,11 @@ public partial struct PfnBatch : IDisposable
 
     /// <summary>The first PFN of each run, [0, <see cref="Count"/>).</summary>
     public readonly ReadOnlySpan<ulong> FirstPfns =>
-        _storage is null ? default : MemoryMarshal.CreateReadOnlySpan(ref PfnsRef(), _end);
+        _storage is null ? default : MemoryMarshal.CreateReadOnlySpan(ref PfnsRef(), (int)_end);
 
     /// <summary>The length of each run, [0, <see cref="Count"/>).</summary>
     public readonly ReadOnlySpan<uint> RunLengths =>
-        _storage is null ? default : MemoryMarshal.CreateReadOnlySpan(ref NpfnsRef(), _end);
+        _storage is null ? default : MemoryMarshal.CreateReadOnlySpan(ref NpfnsRef(), (int)_end);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly ref ulong PfnsRef() =>
@@ -172,7 +173,7 @@ public partial struct PfnBatch : IDisposable
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private readonly ref uint NpfnsRef() =>
-        ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref MemoryMarshal.GetArrayDataReference(_storage!), (nint)_arraySize * sizeof(ulong)));
+        ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref MemoryMarshal.GetArrayDataReference(_storage!), _arraySize * sizeof(ulong)));
 
     /// <summary>Empties the batch and resets its kind (batch_clear).</summary>
     public void Clear()
@@ -189,22 +190,26 @@ public partial struct PfnBatch : IDisposable
     /// <summary>Adds one CPU-memory PFN (batch_add_pfn).</summary>
     /// <param name="pfn">The page frame number.</param>
     /// <returns>False when the batch is full (or holds MMIO).</returns>
+    /// <exception cref="InvalidOperationException">The batch is default or disposed.</exception>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public bool TryAdd(ulong pfn)
     {
-        // Why fully inlined: pinning feeds PFNs one at a time, and each either extends the last run (THP, contiguous
-        // folios) or starts a new one. Inlining both cases into the caller's loop, like gcc does for the static
-        // batch_add_pfn, avoids a call per PFN; only a default batch or an MMIO batch takes the general path.
-        int end = _end;
-        byte[]? storage = _storage;
-        if (storage is null || (end != 0 && _kind != PfnBatchKind.CpuMemory))
-            return TryAdd(pfn, 1, PfnBatchKind.CpuMemory);
-        ref byte b = ref MemoryMarshal.GetArrayDataReference(storage);
-        ref ulong firsts = ref RtUnsafe.As<byte, ulong>(ref b);
-        ref uint counts = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)_arraySize * sizeof(ulong)));
+        // Why fully inlined, with no call on any path (the MMIO refusal is a plain return, a default batch a throw
+        // helper): pinning feeds PFNs one at a time, and each either extends the last run (THP, contiguous folios) or
+        // starts a new one. gcc inlines the static batch_add_pfn and, since the batch never escapes, keeps its fields in
+        // registers. A call taking this batch by ref would expose the caller's local to the JIT and pin every field
+        // access to memory; without one, the JIT promotes the batch's fields to registers as gcc does.
+        // Why no up-front null test of the storage: a default or disposed batch has _end == 0 and _arraySize == 0, so
+        // it reaches the "full" exit, which tells the two apart; the hot paths need only the tests the kernel makes.
+        // Why nint locals: end - 1 and the run arrays' bases then fold into the addressing modes, with no sign
+        // extension per use.
+        nint end = _end;
         if (end != 0)
         {
-            ref uint lastCount = ref RtUnsafe.Add(ref counts, end - 1);
+            if (_kind != PfnBatchKind.CpuMemory)
+                return false; // one kind per batch
+            ref ulong firsts = ref PfnsRef();
+            ref uint lastCount = ref RtUnsafe.Add(ref RtUnsafe.As<ulong, uint>(ref RtUnsafe.Add(ref firsts, _arraySize)), end - 1);
             if (pfn == RtUnsafe.Add(ref firsts, end - 1) + lastCount && lastCount != uint.MaxValue)
             {
                 lastCount++;
@@ -212,15 +217,22 @@ public partial struct PfnBatch : IDisposable
                 return true;
             }
         }
-        if ((uint)end < (uint)_arraySize)
+        else
         {
+            _kind = PfnBatchKind.CpuMemory; // an empty batch takes the kind of its first add (and is never full)
+        }
+        nint size = _arraySize;
+        if (end < size)
+        {
+            ref ulong firsts = ref PfnsRef();
             RtUnsafe.Add(ref firsts, end) = pfn;
-            RtUnsafe.Add(ref counts, end) = 1;
+            RtUnsafe.Add(ref RtUnsafe.As<ulong, uint>(ref RtUnsafe.Add(ref firsts, size)), end) = 1;
             _end = end + 1;
             _totalPfns++;
-            _kind = PfnBatchKind.CpuMemory; // an empty batch takes the kind of its first add
             return true;
         }
+        if (_storage is null)
+            ThrowHelper.ThrowInvalidOperationException_NotInitialized();
         return false;
     }
 
@@ -239,7 +251,7 @@ public partial struct PfnBatch : IDisposable
     {
         if (_storage is null)
             ThrowHelper.ThrowInvalidOperationException_NotInitialized();
-        int end = _end;
+        nint end = _end;
         if (_kind != kind)
         {
             if (end != 0)
@@ -250,7 +262,7 @@ public partial struct PfnBatch : IDisposable
         // index is proven in range by end <= _arraySize, so bounds checks would only cost.
         ref byte b = ref MemoryMarshal.GetArrayDataReference(_storage!);
         ref ulong pfns = ref RtUnsafe.As<byte, ulong>(ref b);
-        ref uint npfns = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)_arraySize * sizeof(ulong)));
+        ref uint npfns = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, _arraySize * sizeof(ulong)));
         if (end != 0)
         {
             ref uint lastCount = ref RtUnsafe.Add(ref npfns, end - 1);
@@ -261,7 +273,7 @@ public partial struct PfnBatch : IDisposable
                 return true;
             }
         }
-        if ((uint)end < (uint)_arraySize)
+        if (end < _arraySize)
         {
             RtUnsafe.Add(ref pfns, end) = pfn;
             RtUnsafe.Add(ref npfns, end) = count;
@@ -298,7 +310,7 @@ public partial struct PfnBatch : IDisposable
         // Why nint indexes: they fold into the addressing modes with no sign extension per access.
         ref byte b = ref MemoryMarshal.GetArrayDataReference(_storage);
         ref ulong firsts = ref RtUnsafe.As<byte, ulong>(ref b);
-        ref uint counts = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, (nint)_arraySize * sizeof(ulong)));
+        ref uint counts = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.Add(ref b, _arraySize * sizeof(ulong)));
         ref ulong src = ref MemoryMarshal.GetReference(pfns);
         nint capacity = _arraySize;
         nint n = pfns.Length;
@@ -361,7 +373,7 @@ public partial struct PfnBatch : IDisposable
             }
             next = RtUnsafe.Add(ref src, i - 1) + 1;
         }
-        _end = (int)end;
+        _end = end;
         _totalPfns += (ulong)i;
         CheckLocal();
         return (int)i;
@@ -394,7 +406,7 @@ public partial struct PfnBatch : IDisposable
     /// <param name="count">At most the last run's length.</param>
     public void RemoveLast(uint count)
     {
-        if (_end == 0 || RunLengths[_end - 1] < count)
+        if (_end == 0 || RunLengths[(int)_end - 1] < count)
             ThrowHelper.ThrowArgumentOutOfRangeException(nameof(count));
         ref uint last = ref RtUnsafe.Add(ref NpfnsRef(), _end - 1);
         last -= count;
@@ -415,7 +427,7 @@ public partial struct PfnBatch : IDisposable
             Clear();
             return;
         }
-        if (_end == 0 || RunLengths[_end - 1] < keepPfns)
+        if (_end == 0 || RunLengths[(int)_end - 1] < keepPfns)
             ThrowHelper.ThrowArgumentOutOfRangeException(nameof(keepPfns));
         ref ulong pfns = ref PfnsRef();
         ref uint npfns = ref NpfnsRef();
@@ -463,7 +475,7 @@ public partial struct PfnBatch : IDisposable
     {
         if (_storage is null)
             return;
-        if ((uint)_end > (uint)_arraySize || (long)_arraySize * RunSize > _storage.Length)
+        if ((nuint)_end > (nuint)_arraySize || (long)_arraySize * RunSize > _storage.Length)
             ThrowHelper.ThrowInvalidOperationException_Invariant("end/array size out of range");
         ulong total = 0;
         ReadOnlySpan<uint> lengths = RunLengths;
@@ -479,7 +491,7 @@ public partial struct PfnBatch : IDisposable
     {
         if (_storage is null)
             return;
-        if ((uint)_end > (uint)_arraySize || (long)_arraySize * RunSize > _storage.Length)
+        if ((nuint)_end > (nuint)_arraySize || (long)_arraySize * RunSize > _storage.Length)
             ThrowHelper.ThrowInvalidOperationException_Invariant("end/array size out of range");
         if (_end != 0 && RtUnsafe.Add(ref NpfnsRef(), _end - 1) > _totalPfns)
             ThrowHelper.ThrowInvalidOperationException_Invariant("tail run longer than total_pfns");
