@@ -39,9 +39,10 @@ public partial struct PfnBatch
         private nint _end;
         private nint _capacity;         // 0 when the batch holds MMIO: every add fails, as batch_add_pfn's would
 
-        // The tail run's length (stale in memory). uint.MaxValue also stands for "no tail run": both mean "the next PFN
-        // cannot extend", and both are caught by the same test, the wrap of _tail + 1 to 0.
-        private uint _tail;
+        // The tail run's length (stale in memory), at most uint.MaxValue. uint.MaxValue also stands for "no tail run":
+        // both mean "the next PFN cannot extend", and both are caught by the same test, the wrap of the low 32 bits of
+        // _tail + 1 to 0. Why a ulong holding a uint: adding it to _base then needs no zero extension per new run.
+        private ulong _tail;
         private ulong _next;            // the PFN that continues the tail run (modulo 2^64, as in the kernel)
 
         // total_pfns - _tail, modulo 2^64. Why not the total itself: extending the tail run (the common case for
@@ -94,8 +95,8 @@ public partial struct PfnBatch
             {
                 // Why one test covers both refusals: a run at uint.MaxValue (MAX_NPFNS) and "no tail run" both have
                 // _tail == uint.MaxValue, and only then does _tail + 1 wrap to 0.
-                uint tail = _tail + 1;
-                if (tail != 0)
+                ulong tail = _tail + 1;
+                if ((uint)tail != 0)
                 {
                     _tail = tail;
                     _next++;
@@ -109,7 +110,7 @@ public partial struct PfnBatch
             // high half of firsts[ArraySize - 1], inside the buffer and dead while the batch is empty (a live run
             // there needs end == ArraySize); with ArraySize == 1 it is firsts[0], which the next store overwrites.
             // So the dummy write is harmless and the new-run path has no branch besides the full check.
-            RtUnsafe.Add(ref _counts, end - 1) = _tail;
+            RtUnsafe.Add(ref _counts, end - 1) = (uint)_tail;
             RtUnsafe.Add(ref _firsts, end) = pfn;
             _end = end + 1;
             _base += _tail; // total + 1 - 1: the new tail run has length 1 (and + uint.MaxValue with no tail run makes 0)
@@ -139,7 +140,7 @@ public partial struct PfnBatch
             ref PfnBatch b = ref _batch;
             if (_end != 0)
             {
-                RtUnsafe.Add(ref _counts, _end - 1) = _tail;
+                RtUnsafe.Add(ref _counts, _end - 1) = (uint)_tail;
                 b._kind = PfnBatchKind.CpuMemory; // an empty batch takes the kind of its first add
             }
             b._end = _end;
