@@ -192,7 +192,7 @@ public class PfnBatchTests
     [Theory]
     [InlineData(71, 12 * 5)]
     [InlineData(72, 65536)]
-    [InlineData(73, 12)] // ArraySize 1: the cursor's dummy counts[-1] write lands on firsts[0] (see Cursor.TryAdd)
+    [InlineData(73, 12)] // ArraySize 1: full after one run
     public void Cursor_EqualsOneTryAddPerPfn(int seed, int memoryLimit) => Seeds.Run(seed, rng =>
     {
         var pool = new TrackingMemoryPool();
@@ -247,6 +247,19 @@ public class PfnBatchTests
                 Assert.Equal(i < 5 || viaCursor.ArraySize > 1, c.TryAdd(10UL + uint.MaxValue - 5 + (ulong)i));
         }
         Assert.Equal(viaCursor.ArraySize > 1 ? [uint.MaxValue, 15u] : [uint.MaxValue], viaCursor.RunLengths.ToArray());
+        // PFN 0 on an empty cursor starts a run (the cursor's "no tail run" state must not match it), and continuation
+        // wraps modulo 2^64 as in the kernel.
+        viaCursor.Clear();
+        using (var c = new PfnBatch.Cursor(ref viaCursor))
+        {
+            Assert.True(c.TryAdd(0));
+            Assert.True(c.TryAdd(1));
+            Assert.Equal(viaCursor.ArraySize > 1, c.TryAdd(ulong.MaxValue));
+            Assert.Equal(viaCursor.ArraySize > 1, c.TryAdd(0));
+        }
+        Assert.Equal(viaCursor.ArraySize > 1 ? [0UL, ulong.MaxValue] : [0UL], viaCursor.FirstPfns.ToArray());
+        Assert.Equal(viaCursor.ArraySize > 1 ? [2u, 2u] : [2u], viaCursor.RunLengths.ToArray());
+        Assert.Equal(viaCursor.ArraySize > 1 ? 4UL : 2UL, viaCursor.TotalPfns);
         // An MMIO batch: every add fails and nothing changes, as with TryAdd.
         viaCursor.Clear();
         Assert.True(viaCursor.TryAdd(5, 2, PfnBatchKind.Mmio));
