@@ -199,20 +199,27 @@ public partial struct PfnBatch : IDisposable
         // starts a new one. gcc inlines the static batch_add_pfn and, since the batch never escapes, keeps its fields in
         // registers. A call taking this batch by ref would expose the caller's local to the JIT and pin every field
         // access to memory; without one, the JIT promotes the batch's fields to registers as gcc does.
-        // Why no up-front null test of the storage: a default or disposed batch has _end == 0 and _arraySize == 0, so
-        // it reaches the "full" exit, which tells the two apart; the hot paths need only the tests the kernel makes.
-        // Why nint locals: end - 1 and the run arrays' bases then fold into the addressing modes, with no sign
+        // Why the array bases are computed once, after one explicit null test: the JIT then knows the storage is not
+        // null (no implicit null check per access) and both paths share the two address computations; a PFN that
+        // starts a run (every PFN, for fragmented memory) goes through both paths.
+        // Why nint fields and locals: end - 1 and the run arrays' bases fold into the addressing modes, with no sign
         // extension per use.
+        byte[]? storage = _storage;
+        if (storage is null)
+            ThrowHelper.ThrowInvalidOperationException_NotInitialized();
+        ref byte data = ref MemoryMarshal.GetArrayDataReference(storage!);
+        ref ulong firsts = ref RtUnsafe.As<byte, ulong>(ref data);
+        ref uint counts = ref RtUnsafe.As<byte, uint>(ref RtUnsafe.AddByteOffset(ref data, _arraySize * sizeof(ulong)));
         nint end = _end;
         if (end != 0)
         {
             if (_kind != PfnBatchKind.CpuMemory)
                 return false; // one kind per batch
-            ref ulong firsts = ref PfnsRef();
-            ref uint lastCount = ref RtUnsafe.Add(ref RtUnsafe.As<ulong, uint>(ref RtUnsafe.Add(ref firsts, _arraySize)), end - 1);
-            if (pfn == RtUnsafe.Add(ref firsts, end - 1) + lastCount && lastCount != uint.MaxValue)
+            ref uint lastCount = ref RtUnsafe.Add(ref counts, end - 1);
+            uint count = lastCount;
+            if (pfn == RtUnsafe.Add(ref firsts, end - 1) + count && count != uint.MaxValue)
             {
-                lastCount++;
+                lastCount = count + 1;
                 _totalPfns++;
                 return true;
             }
@@ -221,18 +228,14 @@ public partial struct PfnBatch : IDisposable
         {
             _kind = PfnBatchKind.CpuMemory; // an empty batch takes the kind of its first add (and is never full)
         }
-        nint size = _arraySize;
-        if (end < size)
+        if (end < _arraySize)
         {
-            ref ulong firsts = ref PfnsRef();
             RtUnsafe.Add(ref firsts, end) = pfn;
-            RtUnsafe.Add(ref RtUnsafe.As<ulong, uint>(ref RtUnsafe.Add(ref firsts, size)), end) = 1;
+            RtUnsafe.Add(ref counts, end) = 1;
             _end = end + 1;
             _totalPfns++;
             return true;
         }
-        if (_storage is null)
-            ThrowHelper.ThrowInvalidOperationException_NotInitialized();
         return false;
     }
 
