@@ -55,7 +55,9 @@ public partial struct PfnBatch : IDisposable
     public const int FallbackSize = 4096;
 
     private byte[]? _storage;
-    private byte[]? _backup;
+    // The pool the storage goes back to; null when the storage is the caller's backup buffer. Why not a separate
+    // backup field: every field of a batch a caller keeps in a local competes for registers in the caller's loop once
+    // TryAdd is inlined and the batch promoted, and this one is needed only by Dispose.
     private UnsafeMemoryPool? _pool;
     // Why native-width: both index the run arrays on the per-PFN paths, where an int would need a sign extension per use.
     private nint _arraySize;
@@ -106,13 +108,13 @@ public partial struct PfnBatch : IDisposable
         if (memoryLimit < RunSize)
             ThrowHelper.ThrowArgumentOutOfRangeException(nameof(memoryLimit));
         _pool = pool;
-        _backup = backup;
         ulong wanted = maxPages > (ulong)int.MaxValue / RunSize ? int.MaxValue : maxPages * RunSize;
         int size;
         if (backup is not null && wanted < (ulong)backup.Length)
         {
             // Small requests use the backup directly, as temp_kmalloc does.
             _storage = backup;
+            _pool = null;
             size = backup.Length;
         }
         else
@@ -133,6 +135,7 @@ public partial struct PfnBatch : IDisposable
                 catch (OutOfMemoryException) when (backup is not null)
                 {
                     _storage = backup;
+                    _pool = null;
                     size = backup.Length;
                 }
             }
@@ -157,7 +160,7 @@ public partial struct PfnBatch : IDisposable
     public readonly bool IsEmpty => _end == 0;
 
     /// <summary>True if the batch uses the caller's backup buffer instead of pooled memory.</summary>
-    public readonly bool UsesBackup => _storage is not null && ReferenceEquals(_storage, _backup);
+    public readonly bool UsesBackup => _storage is not null && _pool is null;
 
     /// <summary>The first PFN of each run, [0, <see cref="Count"/>).</summary>
     public readonly ReadOnlySpan<ulong> FirstPfns =>
@@ -215,11 +218,13 @@ public partial struct PfnBatch : IDisposable
         {
             if (_kind != PfnBatchKind.CpuMemory)
                 return false; // one kind per batch
-            ref uint lastCount = ref RtUnsafe.Add(ref counts, end - 1);
-            uint count = lastCount;
+            // Why the length is read and written through the index rather than a ref local: a PFN that starts a run
+            // only reads it, and an indexed load folds into one instruction where a ref would be an extra address
+            // computation on that path.
+            uint count = RtUnsafe.Add(ref counts, end - 1);
             if (pfn == RtUnsafe.Add(ref firsts, end - 1) + count && count != uint.MaxValue)
             {
-                lastCount = count + 1;
+                RtUnsafe.Add(ref counts, end - 1) = count + 1;
                 _totalPfns++;
                 return true;
             }
@@ -469,8 +474,8 @@ public partial struct PfnBatch : IDisposable
         _arraySize = 0;
         _end = 0;
         _totalPfns = 0;
-        if (storage is not null && !ReferenceEquals(storage, _backup))
-            _pool!.Return(storage);
+        if (storage is not null)
+            _pool?.Return(storage);
     }
 
     /// <summary>Checks the batch invariants; throws <see cref="InvalidOperationException"/> on a violation.</summary>
