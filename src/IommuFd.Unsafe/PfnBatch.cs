@@ -81,6 +81,11 @@ public partial struct PfnBatch : IDisposable
     {
         var batch = default(PfnBatch);
         batch.Init(maxPages, pool ?? UnsafeMemoryPool.Shared, memoryLimit, backup: null);
+        // Why a test that cannot fail (Init stores a buffer or throws): Create inlines into its caller, and this tells
+        // the JIT that the caller's batch has storage, so the null test TryAdd(ulong) makes before its array accesses
+        // folds away and the array bases become loop-invariant in a loop of adds.
+        if (batch._storage is null)
+            ThrowHelper.ThrowInvalidOperationException_NotInitialized();
         return batch;
     }
 
