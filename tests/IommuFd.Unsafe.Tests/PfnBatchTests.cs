@@ -247,6 +247,20 @@ public class PfnBatchTests
                 Assert.Equal(i < 5 || viaCursor.ArraySize > 1, c.TryAdd(10UL + uint.MaxValue - 5 + (ulong)i));
         }
         Assert.Equal(viaCursor.ArraySize > 1 ? [uint.MaxValue, 15u] : [uint.MaxValue], viaCursor.RunLengths.ToArray());
+        // A run at the cap in a full batch: the continuing PFN is refused, and refused again (a refusal changes nothing).
+        viaCursor.Clear();
+        for (int i = 1; i < viaCursor.ArraySize; i++)
+            Assert.True(viaCursor.TryAdd((ulong)i * 2, 1, PfnBatchKind.CpuMemory));
+        Assert.True(viaCursor.TryAdd(1UL << 40, uint.MaxValue, PfnBatchKind.CpuMemory));
+        using (var c = new PfnBatch.Cursor(ref viaCursor))
+        {
+            ulong cont = (1UL << 40) + uint.MaxValue;
+            Assert.False(c.TryAdd(cont));
+            Assert.False(c.TryAdd(cont));
+            Assert.False(c.TryAdd(7));
+            Assert.Equal(viaCursor.ArraySize, c.Count);
+        }
+        Assert.Equal(uint.MaxValue, viaCursor.RunLengths[^1]);
         // PFN 0 on an empty cursor starts a run (the cursor's "no tail run" state must not match it), and continuation
         // wraps modulo 2^64 as in the kernel.
         viaCursor.Clear();
