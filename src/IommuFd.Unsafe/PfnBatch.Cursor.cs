@@ -11,7 +11,7 @@
 //
 // Cost model, measured with perf on the 2-core EPYC box: this loop is bound by the four integer ALUs (compares,
 // branches, increments and moves of immediates all take a slot; stores and loads do not), so the paths are trimmed in
-// ALU operations, and the values they test are register chains rather than results of the PFN loads:
+// ALU operations, and the run-length test works on a register chain rather than on values derived from the PFN loads:
 //  * extend the tail run (pfn == _next): _tail + 1 with one test for its wrap (which catches both MAX_NPFNS and "no tail
 //    run"), one store of the new length, next + 1 and one increment of the count of extending PFNs;
 //  * start a run: the full check, two stores (first PFN, length 1), end + 1, tail = 1, next = pfn + 1, and no total to
