@@ -135,6 +135,7 @@ public class PfnBatchTests
     [Theory]
     [InlineData(61, 12 * 5)]
     [InlineData(62, 65536)]
+    [InlineData(63, 12 * 64)]
     public void AddPfns_EqualsOneTryAddPerPfn(int seed, int memoryLimit) => Seeds.Run(seed, rng =>
     {
         var pool = new TrackingMemoryPool();
@@ -144,12 +145,17 @@ public class PfnBatchTests
         ulong next = (ulong)rng.NextInt64();
         for (int round = 0; round < 4000; round++)
         {
-            // Streams mixing long streaks (the vector path), breaks inside a vector, and wrap-around at 2^64.
+            // Streams mixing long streaks (the streak vector path), breaks inside a vector, and wrap-around at 2^64;
+            // every other round mostly fragmented (the new-run vector path), with continuations at every lane offset.
             chunk.Clear();
+            bool fragmented = round % 2 == 1;
             for (int i = rng.Next(1, 200); i > 0; i--)
             {
                 int r = rng.Next(20);
-                next = r == 0 ? (ulong)rng.NextInt64() : r == 1 ? ulong.MaxValue - (ulong)rng.Next(6) : next;
+                if (fragmented)
+                    next = r < 3 ? next : r == 3 ? ulong.MaxValue - (ulong)rng.Next(6) : (ulong)rng.NextInt64();
+                else
+                    next = r == 0 ? (ulong)rng.NextInt64() : r == 1 ? ulong.MaxValue - (ulong)rng.Next(6) : next;
                 chunk.Add(next++);
             }
             int added = bulk.AddPfns(chunk.ToArray());
@@ -186,6 +192,7 @@ public class PfnBatchTests
     [Theory]
     [InlineData(71, 12 * 5)]
     [InlineData(72, 65536)]
+    [InlineData(73, 12)] // ArraySize 1: full after one run
     public void Cursor_EqualsOneTryAddPerPfn(int seed, int memoryLimit) => Seeds.Run(seed, rng =>
     {
         var pool = new TrackingMemoryPool();
@@ -231,15 +238,42 @@ public class PfnBatchTests
                 single.Clear();
             }
         }
-        // The uint cap: a new run starts exactly where TryAdd starts one.
+        // The uint cap: a new run starts exactly where TryAdd starts one (and with one run of room, that is "full").
         viaCursor.Clear();
         Assert.True(viaCursor.TryAdd(10, uint.MaxValue - 5, PfnBatchKind.CpuMemory));
         using (var c = new PfnBatch.Cursor(ref viaCursor))
         {
             for (int i = 0; i < 20; i++)
-                Assert.True(c.TryAdd(10UL + uint.MaxValue - 5 + (ulong)i));
+                Assert.Equal(i < 5 || viaCursor.ArraySize > 1, c.TryAdd(10UL + uint.MaxValue - 5 + (ulong)i));
         }
-        Assert.Equal([uint.MaxValue, 15u], viaCursor.RunLengths.ToArray());
+        Assert.Equal(viaCursor.ArraySize > 1 ? [uint.MaxValue, 15u] : [uint.MaxValue], viaCursor.RunLengths.ToArray());
+        // A run at the cap in a full batch: the continuing PFN is refused, and refused again (a refusal changes nothing).
+        viaCursor.Clear();
+        for (int i = 1; i < viaCursor.ArraySize; i++)
+            Assert.True(viaCursor.TryAdd((ulong)i * 2, 1, PfnBatchKind.CpuMemory));
+        Assert.True(viaCursor.TryAdd(1UL << 40, uint.MaxValue, PfnBatchKind.CpuMemory));
+        using (var c = new PfnBatch.Cursor(ref viaCursor))
+        {
+            ulong cont = (1UL << 40) + uint.MaxValue;
+            Assert.False(c.TryAdd(cont));
+            Assert.False(c.TryAdd(cont));
+            Assert.False(c.TryAdd(7));
+            Assert.Equal(viaCursor.ArraySize, c.Count);
+        }
+        Assert.Equal(uint.MaxValue, viaCursor.RunLengths[^1]);
+        // PFN 0 on an empty cursor starts a run (the cursor's "no tail run" state must not match it), and continuation
+        // wraps modulo 2^64 as in the kernel.
+        viaCursor.Clear();
+        using (var c = new PfnBatch.Cursor(ref viaCursor))
+        {
+            Assert.True(c.TryAdd(0));
+            Assert.True(c.TryAdd(1));
+            Assert.Equal(viaCursor.ArraySize > 1, c.TryAdd(ulong.MaxValue));
+            Assert.Equal(viaCursor.ArraySize > 1, c.TryAdd(0));
+        }
+        Assert.Equal(viaCursor.ArraySize > 1 ? [0UL, ulong.MaxValue] : [0UL], viaCursor.FirstPfns.ToArray());
+        Assert.Equal(viaCursor.ArraySize > 1 ? [2u, 2u] : [2u], viaCursor.RunLengths.ToArray());
+        Assert.Equal(viaCursor.ArraySize > 1 ? 4UL : 2UL, viaCursor.TotalPfns);
         // An MMIO batch: every add fails and nothing changes, as with TryAdd.
         viaCursor.Clear();
         Assert.True(viaCursor.TryAdd(5, 2, PfnBatchKind.Mmio));
