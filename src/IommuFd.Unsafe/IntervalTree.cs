@@ -21,8 +21,8 @@
 // the tree. When it does not, we fall back to the kernel's pruned walk, so the O(log n + k) bound is unchanged.
 //
 // Why the descents are branch-free: the left/right choice of an insert or query descent is a coin toss the branch
-// predictor loses about half the time (~15 cycles each); here it is an index (0/1) into Left/Right and LeftMax/RightMax,
-// and the only branch per level is the loop exit.
+// predictor loses about half the time (~15 cycles each); here it is a 0/1 index into LeftMax/RightMax and a
+// branch-free select of Left or Right (BranchFree.cs), and the only branch per level is the loop exit.
 //
 // Why the update and query entry points carry AggressiveOptimization: they are compiled once, fully optimised, instead
 // of going through tier 0 and dynamic PGO. The tiered code of these loops of coin-toss branches was measured 10-14%
@@ -355,9 +355,12 @@ public unsafe partial class IntervalTree : IDisposable
     {
         if (_count != 0)
             OnClear(_highWater);
-        IntervalNode* nil = (IntervalNode*)_base;
-        nil->Next = None;
-        nil->Prev = None;
+        if (!_disposed) // the disposed trees' shared sentinel is never written
+        {
+            IntervalNode* nil = (IntervalNode*)_base;
+            nil->Next = None;
+            nil->Prev = None;
+        }
         _root = None;
         _freeList = None;
         _highWater = 1;
