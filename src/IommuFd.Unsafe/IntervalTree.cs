@@ -182,6 +182,10 @@ public unsafe partial class IntervalTree : IDisposable
         return r > m ? r : m;
     }
 
+    /// <summary>The side (0 left, 1 right) on which <paramref name="child"/> hangs below <paramref name="parent"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static nuint SideOf(IntervalNode* parent, int child) => parent->Left == child ? 0u : 1u;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int CheckLive(int node)
     {
@@ -311,15 +315,11 @@ public unsafe partial class IntervalTree : IDisposable
             else
             {
                 int yp = yn->Parent;
-                IntervalNode* ypn = At(b, yp);
-                ulong lostMax = ypn->LeftMax;
-                ypn->Left = x;
-                ypn->LeftMax = yn->RightMax;
                 At(b, x)->Parent = yp;
                 int zr = zn->Right;
                 // The maxima from y's old parent up to z's right child lost y: recompute them (early stop), then
-                // y adopts z's right subtree with its fresh maximum.
-                if (lostMax > SubtreeMax(ypn))
+                // y adopts z's right subtree with its fresh maximum. yp is real here, never the root slot.
+                if (ReplaceChild(b, yp, y, x, yn->RightMax))
                     Propagate(b, yp, zr);
                 yn->Right = zr;
                 yn->RightMax = SubtreeMax(At(b, zr));
@@ -494,7 +494,7 @@ public unsafe partial class IntervalTree : IDisposable
             return false;
         }
         IntervalNode* p = At(b, parent);
-        nuint side = p->Left == old ? 0u : 1u;
+        nuint side = SideOf(p, old);
         (&p->Left)[side] = child;
         ulong* slot = &p->LeftMax + side;
         ulong lostMax = *slot;
@@ -526,7 +526,7 @@ public unsafe partial class IntervalTree : IDisposable
         while (node != None)
         {
             IntervalNode* n = At(b, node);
-            ulong* slot = &n->LeftMax + (n->Left == child ? 0u : 1u);
+            ulong* slot = &n->LeftMax + SideOf(n, child);
             if (*slot >= last)
                 break;
             *slot = last;
@@ -551,7 +551,7 @@ public unsafe partial class IntervalTree : IDisposable
                 return;
             ulong m = SubtreeMax(n);
             IntervalNode* p = At(b, parent);
-            ulong* slot = &p->LeftMax + (p->Left == node ? 0u : 1u);
+            ulong* slot = &p->LeftMax + SideOf(p, node);
             if (*slot == m)
                 return;
             *slot = m;
@@ -584,7 +584,7 @@ public unsafe partial class IntervalTree : IDisposable
         else
         {
             IntervalNode* p = At(b, xp);
-            (&p->Left)[p->Left == x ? 0u : 1u] = y; // the subtree keeps its nodes: p's max slot is unchanged
+            (&p->Left)[SideOf(p, x)] = y; // the subtree keeps its nodes: p's max slot is unchanged
         }
         (&yn->Left)[side] = x;
         xn->Parent = y;
@@ -603,7 +603,7 @@ public unsafe partial class IntervalTree : IDisposable
                 break; // also covers p == nil (black)
             int g = pn->Parent; // a red node is never the root, so g is real
             IntervalNode* gn = At(b, g);
-            nuint side = gn->Left == p ? 0u : 1u; // p is g's child on this side
+            nuint side = SideOf(gn, p); // p is g's child on this side
             nuint other = side ^ 1;
             IntervalNode* un = At(b, (&gn->Left)[other]);
             if (un->Color == Red)
@@ -637,7 +637,7 @@ public unsafe partial class IntervalTree : IDisposable
             IntervalNode* pn = At(b, p);
             // x is nil only when its sibling is real (a black deficit needs a black node on the other side), so the
             // comparison identifies x's side even then.
-            nuint side = pn->Left == x ? 0u : 1u;
+            nuint side = SideOf(pn, x);
             nuint other = side ^ 1;
             int w = (&pn->Left)[other];
             IntervalNode* wn = At(b, w);
