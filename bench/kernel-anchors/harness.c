@@ -1,26 +1,52 @@
 /* Benchmark harness (ours) around the kernel's own interval tree, span iterator, double span iterator, pfn_batch and
  * iopt_alloc_iova, compiled from linux-source-7.2 by build.sh. Each entry point loops internally over an operation
  * sequence prepared by the C# benchmark in shared native memory, so one P/Invoke covers a whole batch and the measured
- * cost is the kernel code's, not the transition's. Nodes live in one calloc'ed array (as dense as our slab), so the
- * comparison is data structure against data structure, not allocator against allocator. */
+ * cost is the kernel code's, not the transition's. Nodes live in one array filled in insertion order, at a stride the
+ * benchmark chooses (anchor_tree_create_layout): 48 bytes apart (sizeof(struct interval_tree_node), denser than any
+ * kernel allocation), 64 (kmalloc-64, where a kmalloc'ed node or an iopt_reserved/iopt_allowed lands) or 192
+ * (kmalloc-192, where iommufd's struct iopt_area, which embeds the IOAS tree's node, lands). */
 #include <linux/interval_tree.h>
 #include "double_span.h"
+#include <string.h>
 
 #define ANCHOR_EXPORT __attribute__((visibility("default")))
 
 struct anchor_tree {
 	struct rb_root_cached root;
-	struct interval_tree_node *nodes;
+	char *nodes;
 	size_t capacity;
+	size_t stride;
 };
+
+static inline struct interval_tree_node *anchor_node(struct anchor_tree *t, size_t slot)
+{
+	return (struct interval_tree_node *)(t->nodes + slot * t->stride);
+}
+
+/* Node slot i at nodes + i * stride. The dense layout keeps calloc's alignment (16 bytes: a node straddles two cache
+ * lines every other slot, as in an array of the struct); the slab-like ones are 64-byte aligned, as slab objects of
+ * those caches are. Returns NULL for a stride that cannot hold a node. */
+ANCHOR_EXPORT void *anchor_tree_create_layout(size_t capacity, size_t stride)
+{
+	if (stride < sizeof(struct interval_tree_node) || stride % sizeof(void *))
+		return NULL;
+	struct anchor_tree *t = calloc(1, sizeof(*t));
+	t->root = RB_ROOT_CACHED;
+	if (stride == sizeof(struct interval_tree_node)) {
+		t->nodes = calloc(capacity, stride);
+	} else {
+		size_t bytes = (capacity * stride + 63) & ~(size_t)63;
+		t->nodes = aligned_alloc(64, bytes ? bytes : 64);
+		memset(t->nodes, 0, bytes);
+	}
+	t->capacity = capacity;
+	t->stride = stride;
+	return t;
+}
 
 ANCHOR_EXPORT void *anchor_tree_create(size_t capacity)
 {
-	struct anchor_tree *t = calloc(1, sizeof(*t));
-	t->root = RB_ROOT_CACHED;
-	t->nodes = calloc(capacity, sizeof(*t->nodes));
-	t->capacity = capacity;
-	return t;
+	return anchor_tree_create_layout(capacity, sizeof(struct interval_tree_node));
 }
 
 ANCHOR_EXPORT void anchor_tree_destroy(void *p)
@@ -42,7 +68,7 @@ ANCHOR_EXPORT void anchor_tree_insert(void *p, const uint64_t *starts, const uin
 {
 	struct anchor_tree *t = p;
 	for (size_t i = 0; i < count; i++) {
-		struct interval_tree_node *n = &t->nodes[i];
+		struct interval_tree_node *n = anchor_node(t, i);
 		n->start = starts[order[i]];
 		n->last = lasts[order[i]];
 		interval_tree_insert(n, &t->root);
@@ -54,7 +80,7 @@ ANCHOR_EXPORT void anchor_tree_remove_insert(void *p, const uint32_t *slots, siz
 {
 	struct anchor_tree *t = p;
 	for (size_t i = 0; i < count; i++) {
-		struct interval_tree_node *n = &t->nodes[slots[i]];
+		struct interval_tree_node *n = anchor_node(t, slots[i]);
 		interval_tree_remove(n, &t->root);
 		interval_tree_insert(n, &t->root);
 	}

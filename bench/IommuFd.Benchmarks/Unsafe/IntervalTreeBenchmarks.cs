@@ -10,6 +10,10 @@ namespace IommuFd.Benchmarks.Unsafe;
 /// (lib/interval_tree.c, lib/rbtree.c, the span iterator, pages.c's double span and io_pagetable.c's iopt_alloc_iova,
 /// built at bench time with gcc -O2), in the same run, on the same operation sequences; plus a SortedSet-based managed
 /// alternative. Goal: ≥ 1.0× the kernel on updates, ≥ 1.3× on queries and span walks, 0 B allocated.
+/// The baseline keeps the kernel's nodes in a dense array, 48 bytes apart: denser than the kernel ever lays them out.
+/// The KernelKmalloc64 and KernelIoptArea rows run the same kernel code with the nodes where kmalloc puts them: in
+/// kmalloc-64 (a kmalloc'ed interval_tree_node, iommufd's iopt_reserved and iopt_allowed) and in kmalloc-192 (iommufd's
+/// struct iopt_area, 144 bytes, which embeds the IOAS area tree's node).
 /// Units: Insert = one build of N nodes from empty (the insert order rotates over 8 permutations, identically on every
 /// side); RemoveInsert = one remove + insert pair at size N; Query = one
 /// iter_first/iter_next query; Spans = one span walk over a window of ~16 areas; AllocIova = one allocation.
@@ -22,6 +26,7 @@ public unsafe class IntervalTreeBenchmarks
     private IntervalWorkload _w = null!;
     private void* _kTree;
     private void* _kBuild;
+    private void* _kTree64, _kBuild64, _kTree192, _kBuild192;
     private void* _kReserved;
     private void* _kAllowed;
     private IntervalTree _tree = null!;
@@ -31,6 +36,10 @@ public unsafe class IntervalTreeBenchmarks
     private int[] _handles = null!;
     private SortedSetIntervals _set = null!;
     private SortedSetIntervals _setBuild = null!;
+    // Node strides of the kernel-layout rows: kmalloc-64, and kmalloc-192 for struct iopt_area (144 bytes in 7.2).
+    private const nuint Kmalloc64Stride = 64;
+    private const nuint IoptAreaStride = 192;
+
     private uint _kRound, _oRound, _sRound, _kQuery, _oQuery, _sQuery, _kSpan, _oSpan, _sSpan;
 
     /// <summary>Number of intervals in the tree.</summary>
@@ -48,6 +57,12 @@ public unsafe class IntervalTreeBenchmarks
         _kTree = KernelAnchors.TreeCreate((nuint)N);
         _kBuild = KernelAnchors.TreeCreate((nuint)N);
         KernelAnchors.TreeInsert(_kTree, starts, lasts, order, (nuint)N);
+        _kTree64 = KernelAnchors.TreeCreateLayout((nuint)N, Kmalloc64Stride);
+        _kBuild64 = KernelAnchors.TreeCreateLayout((nuint)N, Kmalloc64Stride);
+        _kTree192 = KernelAnchors.TreeCreateLayout((nuint)N, IoptAreaStride);
+        _kBuild192 = KernelAnchors.TreeCreateLayout((nuint)N, IoptAreaStride);
+        KernelAnchors.TreeInsert(_kTree64, starts, lasts, order, (nuint)N);
+        KernelAnchors.TreeInsert(_kTree192, starts, lasts, order, (nuint)N);
 
         _tree = new IntervalTree(N);
         _build = new IntervalTree(N);
@@ -79,6 +94,12 @@ public unsafe class IntervalTreeBenchmarks
         Agree("query", KernelQuery(), IommuFdQuery());
         Agree("spans", KernelSpans(), IommuFdSpans());
         Agree("alloc iova", KernelAllocIova(), IommuFdAllocIova());
+        _kQuery = _kSpan = _oQuery = _oSpan = 0;
+        Agree("query (kmalloc-64 layout)", KernelQuery(_kTree64), IommuFdQuery());
+        Agree("spans (kmalloc-64 layout)", KernelSpans(_kTree64), IommuFdSpans());
+        _kQuery = _kSpan = _oQuery = _oSpan = 0;
+        Agree("query (iopt_area layout)", KernelQuery(_kTree192), IommuFdQuery());
+        Agree("spans (iopt_area layout)", KernelSpans(_kTree192), IommuFdSpans());
         for (int k = 1; k < IntervalWorkload.InsertOrderCount; k++)
         {
             Agree("query", KernelQuery(), IommuFdQuery());
@@ -98,6 +119,10 @@ public unsafe class IntervalTreeBenchmarks
     {
         KernelAnchors.TreeDestroy(_kTree);
         KernelAnchors.TreeDestroy(_kBuild);
+        KernelAnchors.TreeDestroy(_kTree64);
+        KernelAnchors.TreeDestroy(_kBuild64);
+        KernelAnchors.TreeDestroy(_kTree192);
+        KernelAnchors.TreeDestroy(_kBuild192);
         KernelAnchors.TreeDestroy(_kReserved);
         KernelAnchors.TreeDestroy(_kAllowed);
         _tree.Dispose();
@@ -111,11 +136,21 @@ public unsafe class IntervalTreeBenchmarks
 
     /// <summary>Kernel: interval_tree_insert × N.</summary>
     [Benchmark(Baseline = true), BenchmarkCategory("Insert")]
-    public void Kernel_Insert()
+    public void Kernel_Insert() => KernelInsert(_kBuild);
+
+    /// <summary>Kernel, nodes in kmalloc-64 objects: interval_tree_insert × N.</summary>
+    [Benchmark, BenchmarkCategory("Insert")]
+    public void KernelKmalloc64_Insert() => KernelInsert(_kBuild64);
+
+    /// <summary>Kernel, nodes in iopt_area objects (kmalloc-192): interval_tree_insert × N.</summary>
+    [Benchmark, BenchmarkCategory("Insert")]
+    public void KernelIoptArea_Insert() => KernelInsert(_kBuild192);
+
+    private void KernelInsert(void* tree)
     {
         uint* order = _w.InsertOrders[_kRound++ % IntervalWorkload.InsertOrderCount].Pointer;
-        KernelAnchors.TreeClear(_kBuild);
-        KernelAnchors.TreeInsert(_kBuild, _w.Starts.Pointer, _w.Lasts.Pointer, order, (nuint)N);
+        KernelAnchors.TreeClear(tree);
+        KernelAnchors.TreeInsert(tree, _w.Starts.Pointer, _w.Lasts.Pointer, order, (nuint)N);
     }
 
     /// <summary>IommuFd.Unsafe: IntervalTree.Insert × N.</summary>
@@ -155,6 +190,14 @@ public unsafe class IntervalTreeBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = IntervalWorkload.Churn), BenchmarkCategory("RemoveInsert")]
     public void Kernel_RemoveInsert() => KernelAnchors.TreeRemoveInsert(_kTree, _w.ChurnSlots.Pointer, IntervalWorkload.Churn);
 
+    /// <summary>Kernel, nodes in kmalloc-64 objects: interval_tree_remove + interval_tree_insert.</summary>
+    [Benchmark(OperationsPerInvoke = IntervalWorkload.Churn), BenchmarkCategory("RemoveInsert")]
+    public void KernelKmalloc64_RemoveInsert() => KernelAnchors.TreeRemoveInsert(_kTree64, _w.ChurnSlots.Pointer, IntervalWorkload.Churn);
+
+    /// <summary>Kernel, nodes in iopt_area objects (kmalloc-192): interval_tree_remove + interval_tree_insert.</summary>
+    [Benchmark(OperationsPerInvoke = IntervalWorkload.Churn), BenchmarkCategory("RemoveInsert")]
+    public void KernelIoptArea_RemoveInsert() => KernelAnchors.TreeRemoveInsert(_kTree192, _w.ChurnSlots.Pointer, IntervalWorkload.Churn);
+
     /// <summary>IommuFd.Unsafe: Remove + Insert.</summary>
     [Benchmark(OperationsPerInvoke = IntervalWorkload.Churn), BenchmarkCategory("RemoveInsert")]
     public void IommuFd_RemoveInsert()
@@ -191,10 +234,20 @@ public unsafe class IntervalTreeBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = IntervalWorkload.Queries), BenchmarkCategory("Query")]
     public ulong Kernel_Query() => KernelQuery();
 
-    private ulong KernelQuery()
+    /// <summary>Kernel, nodes in kmalloc-64 objects: interval_tree_iter_first / iter_next.</summary>
+    [Benchmark(OperationsPerInvoke = IntervalWorkload.Queries), BenchmarkCategory("Query")]
+    public ulong KernelKmalloc64_Query() => KernelQuery(_kTree64);
+
+    /// <summary>Kernel, nodes in iopt_area objects (kmalloc-192): interval_tree_iter_first / iter_next.</summary>
+    [Benchmark(OperationsPerInvoke = IntervalWorkload.Queries), BenchmarkCategory("Query")]
+    public ulong KernelIoptArea_Query() => KernelQuery(_kTree192);
+
+    private ulong KernelQuery() => KernelQuery(_kTree);
+
+    private ulong KernelQuery(void* tree)
     {
         int set = (int)(_kQuery++ % IntervalWorkload.InsertOrderCount) * IntervalWorkload.Queries;
-        return KernelAnchors.TreeQuery(_kTree, _w.QueryStarts.Pointer + set, _w.QueryLasts.Pointer + set, IntervalWorkload.Queries);
+        return KernelAnchors.TreeQuery(tree, _w.QueryStarts.Pointer + set, _w.QueryLasts.Pointer + set, IntervalWorkload.Queries);
     }
 
     /// <summary>IommuFd.Unsafe: IterFirst / IterNext.</summary>
@@ -234,10 +287,20 @@ public unsafe class IntervalTreeBenchmarks
     [Benchmark(Baseline = true, OperationsPerInvoke = IntervalWorkload.SpanWindows), BenchmarkCategory("Spans")]
     public ulong Kernel_Spans() => KernelSpans();
 
-    private ulong KernelSpans()
+    /// <summary>Kernel, nodes in kmalloc-64 objects: interval_tree_for_each_span.</summary>
+    [Benchmark(OperationsPerInvoke = IntervalWorkload.SpanWindows), BenchmarkCategory("Spans")]
+    public ulong KernelKmalloc64_Spans() => KernelSpans(_kTree64);
+
+    /// <summary>Kernel, nodes in iopt_area objects (kmalloc-192): interval_tree_for_each_span.</summary>
+    [Benchmark(OperationsPerInvoke = IntervalWorkload.SpanWindows), BenchmarkCategory("Spans")]
+    public ulong KernelIoptArea_Spans() => KernelSpans(_kTree192);
+
+    private ulong KernelSpans() => KernelSpans(_kTree);
+
+    private ulong KernelSpans(void* tree)
     {
         int set = (int)(_kSpan++ % IntervalWorkload.InsertOrderCount) * IntervalWorkload.SpanWindows;
-        return KernelAnchors.TreeSpans(_kTree, _w.SpanFirsts.Pointer + set, _w.SpanLasts.Pointer + set, IntervalWorkload.SpanWindows);
+        return KernelAnchors.TreeSpans(tree, _w.SpanFirsts.Pointer + set, _w.SpanLasts.Pointer + set, IntervalWorkload.SpanWindows);
     }
 
     /// <summary>IommuFd.Unsafe: IntervalSpanIterator.</summary>

@@ -17,6 +17,7 @@ internal static unsafe class KernelAnchors
     public static nint Library => s_library.Value;
 
     public static delegate* unmanaged<nuint, void*> TreeCreate => (delegate* unmanaged<nuint, void*>)Export("anchor_tree_create");
+    public static delegate* unmanaged<nuint, nuint, void*> TreeCreateLayout => (delegate* unmanaged<nuint, nuint, void*>)Export("anchor_tree_create_layout");
     public static delegate* unmanaged<void*, void> TreeDestroy => (delegate* unmanaged<void*, void>)Export("anchor_tree_destroy");
     public static delegate* unmanaged<void*, void> TreeClear => (delegate* unmanaged<void*, void>)Export("anchor_tree_clear");
     public static delegate* unmanaged<void*, ulong*, ulong*, uint*, nuint, void> TreeInsert => (delegate* unmanaged<void*, ulong*, ulong*, uint*, nuint, void>)Export("anchor_tree_insert");
