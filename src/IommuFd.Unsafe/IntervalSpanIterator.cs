@@ -104,7 +104,7 @@ public ref struct IntervalSpanIterator
             _isHole = 1;
             return;
         }
-        ulong node1Start = _tree.NodeRef(_node1).Start;
+        ulong node1Start = _tree.StartOf(_node1);
         if (node1Start > firstIndex)
         {
             // Leading hole on the first iteration.
@@ -119,7 +119,7 @@ public ref struct IntervalSpanIterator
         _start = firstIndex;
         _isHole = 0;
         NextGap();
-        _last = _tree.NodeRef(_node0).Last;
+        _last = _tree.LastOf(_node0);
         if (_last >= lastIndex)
         {
             _last = lastIndex;
@@ -135,20 +135,20 @@ public ref struct IntervalSpanIterator
         IntervalTree tree = _tree;
         int cur = _node1;
         int best = cur;
-        ulong bestLast = tree.NodeRef(cur).Last;
+        ulong bestLast = tree.LastOf(cur);
         ulong first = _firstIndex, lastIndex = _lastIndex;
         while (true)
         {
-            ref IntervalNode c = ref tree.NodeRef(cur);
-            if (c.Last > bestLast)
+            ulong curLast = tree.LastOf(cur);
+            if (curLast > bestLast)
             {
                 best = cur;
-                bestLast = c.Last;
+                bestLast = curLast;
             }
             cur = tree.IterNext(cur, first, lastIndex);
             if (cur == IntervalTree.None)
                 break;
-            ulong curStart = tree.NodeRef(cur).Start;
+            ulong curStart = tree.StartOf(cur);
             // The kernel's (last >= start || last + 1 == start); the second term wraps harmlessly at ulong.MaxValue.
             if (!(bestLast >= curStart || bestLast + 1 == curStart))
                 break;
@@ -171,7 +171,7 @@ public ref struct IntervalSpanIterator
         {
             // After a hole comes the used run node0 ends.
             _start = _last + 1;
-            _last = tree.NodeRef(_node0).Last;
+            _last = tree.LastOf(_node0);
             if (_last >= _lastIndex)
             {
                 _last = _lastIndex;
@@ -185,7 +185,7 @@ public ref struct IntervalSpanIterator
         if (_node1 == IntervalTree.None)
         {
             // Trailing hole.
-            _start = tree.NodeRef(_node0).Last + 1;
+            _start = tree.LastOf(_node0) + 1;
             _last = _lastIndex;
             _node0 = IntervalTree.None;
             _isHole = 1;
@@ -193,8 +193,8 @@ public ref struct IntervalSpanIterator
         }
 
         // Both nodes: interior hole, then merge the next run.
-        _start = tree.NodeRef(_node0).Last + 1;
-        _last = tree.NodeRef(_node1).Start - 1;
+        _start = tree.LastOf(_node0) + 1;
+        _last = tree.StartOf(_node1) - 1;
         _isHole = 1;
         NextGap();
     }
