@@ -43,7 +43,7 @@ public unsafe partial class IntervalTree
             if (leaf->Starts[j] > last)
                 return None;
             if (leaf->Lasts[j] >= start)
-                return leaf->Handles[j];
+                return Found(leaf, j);
         }
         // Climb until a later sibling subtree reaches `start`, then take its first overlap: subtrees whose maximum is
         // below start are skipped whole, which keeps the O(log n + k) bound.
@@ -79,20 +79,25 @@ public unsafe partial class IntervalTree
         {
             IntervalInner* n = Inner(node);
             int count = n->Count;
-            int i = 0;
-            while (i < count && n->Max[i] < start)
-                i++;
+            int i = FirstAtLeast(n->Max, count, start);
             if (i == count || (i > 0 && n->Keys[i - 1] > last))
                 return None;
             node = n->Children[i];
         }
         IntervalLeaf* leaf = Leaf(node);
-        for (int j = 0; j < leaf->Count; j++)
-        {
-            if (leaf->Lasts[j] >= start)
-                return leaf->Starts[j] <= last ? leaf->Handles[j] : None;
-        }
-        return None; // only for the root leaf of a tree whose maximum is below start
+        int j = FirstAtLeast(leaf->Lasts, leaf->Count, start);
+        if (j == leaf->Count)
+            return None; // only for the root leaf of a tree whose maximum is below start
+        return leaf->Starts[j] <= last ? Found(leaf, j) : None;
+    }
+
+    /// <summary>Returns the handle at <paramref name="slot"/> of <paramref name="leaf"/>, remembering where it is for the caller's next question.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Found(IntervalLeaf* leaf, int slot)
+    {
+        int h = leaf->Handles[slot];
+        Remember(h, leaf, slot);
+        return h;
     }
 
     /// <summary>True if any node overlaps [<paramref name="start"/>, <paramref name="last"/>].</summary>

@@ -75,6 +75,13 @@ public unsafe partial class IntervalTree : IDisposable
     private int _count;
     private bool _disposed;
 
+    // The last handle located (Locate, IterFirst, IterNext) and where it sits: a span walk or an iter_next loop asks
+    // for the handle it was just given (its start, its last, its successor), so one remembered position turns those
+    // table lookups and leaf scans into a compare. Cleared by every change to the tree (entries move).
+    private int _cachedHandle;
+    private IntervalLeaf* _cachedLeaf;
+    private int _cachedSlot;
+
     /// <summary>Set by subclasses whose <see cref="OnFree"/> has work to do (payloads holding references).</summary>
     private protected bool _notifyFree;
 
@@ -198,12 +205,48 @@ public unsafe partial class IntervalTree : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private IntervalLeaf* Locate(int node, out int slot)
     {
+        if (node == _cachedHandle)
+        {
+            slot = _cachedSlot;
+            return _cachedLeaf;
+        }
         IntervalLeaf* leaf = Leaf(_leafOf[node]);
         int i = 0;
         while (leaf->Handles[i] != node)
             i++;
         slot = i;
+        return Remember(node, leaf, i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private IntervalLeaf* Remember(int node, IntervalLeaf* leaf, int slot)
+    {
+        _cachedHandle = node;
+        _cachedLeaf = leaf;
+        _cachedSlot = slot;
         return leaf;
+    }
+
+    /// <summary>
+    /// The index of the first of <paramref name="count"/> (at most 12) values that is at least <paramref name="x"/>, or
+    /// <paramref name="count"/> when none is; three vector compares, like <see cref="UpperBound"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FirstAtLeast(ulong* values, int count, ulong x)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<ulong> v = Vector256.Create(x);
+            uint m = Vector256.GreaterThanOrEqual(Vector256.Load(values), v).ExtractMostSignificantBits()
+                | (Vector256.GreaterThanOrEqual(Vector256.Load(values + 4), v).ExtractMostSignificantBits() << 4)
+                | (Vector256.GreaterThanOrEqual(Vector256.Load(values + 8), v).ExtractMostSignificantBits() << 8);
+            m &= (1u << count) - 1;
+            return m == 0 ? count : BitOperations.TrailingZeroCount(m);
+        }
+        int i = 0;
+        while (i < count && values[i] < x)
+            i++;
+        return i;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -250,6 +293,7 @@ public unsafe partial class IntervalTree : IDisposable
         if (start > last)
             ThrowHelper.ThrowArgumentException_StartAfterLast();
         Reserve(); // may grow (and throw): nothing has changed yet
+        _cachedHandle = None;
         int h = TakeHandle();
         if (_root < 0)
         {
@@ -468,6 +512,7 @@ public unsafe partial class IntervalTree : IDisposable
         CheckLive(node);
         int leafSlot = _leafOf[node];
         IntervalLeaf* leaf = Locate(node, out int pos);
+        _cachedHandle = None;
         int count = leaf->Count;
         for (int j = pos; j < count - 1; j++)
         {
@@ -565,6 +610,7 @@ public unsafe partial class IntervalTree : IDisposable
 
     private void ResetEmpty()
     {
+        _cachedHandle = None;
         // The last interval went: free every node at once (the slab is kept).
         _nodesUsed = 0;
         _freeNode = -1;
