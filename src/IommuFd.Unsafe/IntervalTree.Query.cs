@@ -32,8 +32,32 @@ public unsafe partial class IntervalTree
     /// <param name="start">First index of the query (inclusive).</param>
     /// <param name="last">Last index of the query (inclusive).</param>
     /// <returns>A handle or <see cref="None"/>.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int IterNext(int node, ulong start, ulong last)
+    {
+        // Fast path, inlined into query and span loops: the in-order successor (next in the leaf, or first of the next
+        // leaf) is the first candidate the full walk would test. If it starts past `last` nothing later can match
+        // (starts are sorted); if it overlaps it is the answer. In a run of disjoint intervals, which is what
+        // iommufd's trees hold, one of the two is always true.
+        IntervalLeaf* leaf = Locate(node, out int slot);
+        int j = slot + 1;
+        if (j == leaf->Count)
+        {
+            if (leaf->Next < 0)
+                return None;
+            leaf = Leaf(leaf->Next);
+            j = 0;
+        }
+        if (leaf->Starts[j] > last)
+            return None;
+        if (leaf->Lasts[j] >= start)
+            return Found(leaf, j);
+        return IterNextSlow(node, start, last);
+    }
+
+    // The pruned walk, used only when the in-order successor does not overlap (nested or overlapping intervals).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private int IterNextSlow(int node, ulong start, ulong last)
     {
         int child = _leafOf[node];
         IntervalLeaf* leaf = Locate(node, out int slot);
