@@ -55,6 +55,23 @@ public unsafe partial class IntervalTree
         return IterNextSlow(node, start, last);
     }
 
+    /// <summary><see cref="IterNext(int, ulong, ulong)"/> that also returns the next interval's bounds (for span walks).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal int IterNextBounds(int node, ulong start, ulong last, out ulong nextStart, out ulong nextLast)
+    {
+        int next = IterNext(node, start, last);
+        if (next == None)
+        {
+            nextStart = nextLast = 0;
+            return None;
+        }
+        // Every path that returns a handle remembered where it is (Found).
+        Debug.Assert(_cachedHandle == next);
+        nextStart = _cachedLeaf->Starts[_cachedSlot];
+        nextLast = _cachedLeaf->Lasts[_cachedSlot];
+        return next;
+    }
+
     // The pruned walk, used only when the in-order successor does not overlap (nested or overlapping intervals).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
     private int IterNextSlow(int node, ulong start, ulong last)
