@@ -32,6 +32,8 @@ public ref struct IntervalSpanIterator
     private readonly IntervalTree _tree;
     private int _node0;
     private int _node1;
+    private ulong _node0Last;   // node0's Last and node1's Start, kept so that stepping never looks a handle up again
+    private ulong _node1Start;
     private ulong _firstIndex;
     private ulong _lastIndex;
     private ulong _start;
@@ -104,7 +106,7 @@ public ref struct IntervalSpanIterator
             _isHole = 1;
             return;
         }
-        ulong node1Start = _tree.NodeRef(_node1).Start;
+        ulong node1Start = _tree.StartOf(_node1); // IterFirst just returned it: no lookup
         if (node1Start > firstIndex)
         {
             // Leading hole on the first iteration.
@@ -119,7 +121,7 @@ public ref struct IntervalSpanIterator
         _start = firstIndex;
         _isHole = 0;
         NextGap();
-        _last = _tree.NodeRef(_node0).Last;
+        _last = _node0Last;
         if (_last >= lastIndex)
         {
             _last = lastIndex;
@@ -135,25 +137,32 @@ public ref struct IntervalSpanIterator
         IntervalTree tree = _tree;
         int cur = _node1;
         int best = cur;
-        ulong bestLast = tree.NodeRef(cur).Last;
+        ulong bestLast = tree.LastOf(cur); // usually the handle the tree just returned: no lookup
         ulong first = _firstIndex, lastIndex = _lastIndex;
         while (true)
         {
-            ref IntervalNode c = ref tree.NodeRef(cur);
-            if (c.Last > bestLast)
+            int next = tree.IterNextBounds(cur, first, lastIndex, out ulong nextStart, out ulong nextLast);
+            if (next == IntervalTree.None)
             {
-                best = cur;
-                bestLast = c.Last;
+                cur = IntervalTree.None;
+                break;
             }
-            cur = tree.IterNext(cur, first, lastIndex);
-            if (cur == IntervalTree.None)
-                break;
-            ulong curStart = tree.NodeRef(cur).Start;
             // The kernel's (last >= start || last + 1 == start); the second term wraps harmlessly at ulong.MaxValue.
-            if (!(bestLast >= curStart || bestLast + 1 == curStart))
+            if (!(bestLast >= nextStart || bestLast + 1 == nextStart))
+            {
+                cur = next;
+                _node1Start = nextStart;
                 break;
+            }
+            if (nextLast > bestLast)
+            {
+                best = next;
+                bestLast = nextLast;
+            }
+            cur = next;
         }
         _node0 = best;
+        _node0Last = bestLast;
         _node1 = cur;
     }
 
@@ -171,7 +180,7 @@ public ref struct IntervalSpanIterator
         {
             // After a hole comes the used run node0 ends.
             _start = _last + 1;
-            _last = tree.NodeRef(_node0).Last;
+            _last = _node0Last;
             if (_last >= _lastIndex)
             {
                 _last = _lastIndex;
@@ -185,7 +194,7 @@ public ref struct IntervalSpanIterator
         if (_node1 == IntervalTree.None)
         {
             // Trailing hole.
-            _start = tree.NodeRef(_node0).Last + 1;
+            _start = _node0Last + 1;
             _last = _lastIndex;
             _node0 = IntervalTree.None;
             _isHole = 1;
@@ -193,8 +202,8 @@ public ref struct IntervalSpanIterator
         }
 
         // Both nodes: interior hole, then merge the next run.
-        _start = tree.NodeRef(_node0).Last + 1;
-        _last = tree.NodeRef(_node1).Start - 1;
+        _start = _node0Last + 1;
+        _last = _node1Start - 1;
         _isHole = 1;
         NextGap();
     }

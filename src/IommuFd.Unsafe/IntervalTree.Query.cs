@@ -10,111 +10,135 @@ namespace IommuFd.Unsafe;
 public unsafe partial class IntervalTree
 {
     /// <summary>
-    /// The lowest-start node overlapping [<paramref name="start"/>, <paramref name="last"/>], or <see cref="None"/>
+    /// The lowest-start interval overlapping [<paramref name="start"/>, <paramref name="last"/>], or <see cref="None"/>
     /// (the kernel's interval_tree_iter_first); O(log n).
     /// </summary>
     /// <param name="start">First index of the query (inclusive).</param>
     /// <param name="last">Last index of the query (inclusive).</param>
-    /// <returns>A node handle or <see cref="None"/>.</returns>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // see IntervalTree.cs
+    /// <returns>A handle or <see cref="None"/>.</returns>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int IterFirst(ulong start, ulong last)
     {
-        int root = _root;
-        if (root == None)
+        if (_root < 0)
             return None;
-        byte* b = _base;
-        int leftmost = ((IntervalNode*)b)->Next;
-        // The kernel's O(1) rejections: nothing ends at or after start, or nothing starts at or before last.
-        if (SubtreeMax(At(b, root)) < start || At(b, leftmost)->Start > last)
-            return None;
-        // Every node ends at or after 0, so for start == 0 the answer is the leftmost node (its start <= last was just
-        // checked). Why bother: with start >= 1 a nil child (max 0) fails every "start <= max" test by itself, so the
-        // descent needs no "child != nil" checks.
-        if (start == 0)
-            return leftmost;
-        return SubtreeSearch(b, root, start, last);
+        return FirstFrom(_root, 0, start, last);
     }
 
     /// <summary>
-    /// The next node after <paramref name="node"/> in start order that overlaps [<paramref name="start"/>,
+    /// The next interval after <paramref name="node"/> in start order that overlaps [<paramref name="start"/>,
     /// <paramref name="last"/>], or <see cref="None"/> (the kernel's interval_tree_iter_next).
     /// </summary>
-    /// <param name="node">A node returned by <see cref="IterFirst"/> or <see cref="IterNext"/> for the same query.</param>
+    /// <param name="node">A handle returned by <see cref="IterFirst"/> or <see cref="IterNext"/> for the same query.</param>
     /// <param name="start">First index of the query (inclusive).</param>
     /// <param name="last">Last index of the query (inclusive).</param>
-    /// <returns>A node handle or <see cref="None"/>.</returns>
+    /// <returns>A handle or <see cref="None"/>.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int IterNext(int node, ulong start, ulong last)
     {
-        byte* b = _base;
-        int s = At(b, node)->Next;
-        if (s == None)
-            return None;
-        IntervalNode* sn = At(b, s);
-        // Why this fast path is exact: the in-order successor is the first candidate the kernel's walk would test;
-        // if it starts past `last` nothing later can match (starts are sorted), and if it overlaps it is the answer.
-        if (sn->Start > last)
-            return None;
-        if (sn->Last >= start)
-            return s;
-        return IterNextSlow(b, node, start, last);
-    }
-
-    // The kernel's pruned walk, used only when the in-order successor does not overlap (nested or overlapping
-    // intervals): it skips whole subtrees whose maximum is below start, which keeps the O(log n + k) bound.
-    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private static int IterNextSlow(byte* b, int node, ulong start, ulong last)
-    {
-        // start >= 1 here: with start == 0 every successor overlaps or starts past last, so the fast path answered.
-        Debug.Assert(start != 0);
-        while (true)
+        // Fast path, inlined into query and span loops: the in-order successor (next in the leaf, or first of the next
+        // leaf) is the first candidate the full walk would test. If it starts past `last` nothing later can match
+        // (starts are sorted); if it overlaps it is the answer. In a run of disjoint intervals, which is what
+        // iommufd's trees hold, one of the two is always true.
+        IntervalLeaf* leaf = Locate(node, out int slot);
+        int j = slot + 1;
+        if (j == leaf->Count)
         {
-            // Loop invariant: node's right subtree is not explored yet. Its maximum sits in node (0 for nil).
-            IntervalNode* n = At(b, node);
-            if (start <= n->RightMax)
-                return SubtreeSearch(b, n->Right, start, last);
-            // Move up until we come from a node's left child.
-            int prev;
-            do
-            {
-                int parent = At(b, node)->Parent;
-                if (parent == None)
-                    return None;
-                prev = node;
-                node = parent;
-            }
-            while (prev == At(b, node)->Right);
-            n = At(b, node);
-            if (last < n->Start)
+            if (leaf->Next < 0)
                 return None;
-            if (start <= n->Last)
-                return node;
+            leaf = Leaf(leaf->Next);
+            j = 0;
         }
+        if (leaf->Starts[j] > last)
+            return None;
+        if (leaf->Lasts[j] >= start)
+            return Found(leaf, j);
+        return IterNextSlow(node, start, last);
     }
 
-    // interval_tree_subtree_search. Loop invariant: start <= SubtreeMax(node). Requires start >= 1, so a nil child
-    // (max 0) is never descended into and needs no test of its own.
-    //
-    // Why it is written this way: the kernel's loop takes a data-dependent branch per level ("does the left subtree
-    // reach start?"), which mispredicts about half the time. Here the step is a branch-free select of Left or Right
-    // and the only branch per level is "stop here", false on every level but the last: leaving
-    // the left spine at a node that overlaps (the answer), starts past last (no answer), or has nothing to the right.
+    /// <summary><see cref="IterNext(int, ulong, ulong)"/> that also returns the next interval's bounds (for span walks).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int SubtreeSearch(byte* b, int node, ulong start, ulong last)
+    internal int IterNextBounds(int node, ulong start, ulong last, out ulong nextStart, out ulong nextLast)
     {
-        Debug.Assert(start != 0);
-        while (true)
+        int next = IterNext(node, start, last);
+        if (next == None)
         {
-            IntervalNode* n = At(b, node);
-            bool goLeft = start <= n->LeftMax;
-            bool startsAfter = n->Start > last;
-            bool overlaps = start <= n->Last;
-            bool rightEmpty = start > n->RightMax;
-            // Non-short-circuit & and |: all four are plain compares on the one cache line, combined without branches.
-            if (!goLeft & (startsAfter | overlaps | rightEmpty))
-                return !startsAfter & overlaps ? node : None;
-            node = BranchFree.Select(goLeft, n->Left, n->Right);
+            nextStart = nextLast = 0;
+            return None;
         }
+        // Every path that returns a handle remembered where it is (Found).
+        Debug.Assert(_cachedHandle == next);
+        nextStart = _cachedLeaf->Starts[_cachedSlot];
+        nextLast = _cachedLeaf->Lasts[_cachedSlot];
+        return next;
+    }
+
+    // The pruned walk, used only when the in-order successor does not overlap (nested or overlapping intervals).
+    [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
+    private int IterNextSlow(int node, ulong start, ulong last)
+    {
+        int child = _leafOf[node];
+        IntervalLeaf* leaf = Locate(node, out int slot);
+        // The rest of this leaf: starts are sorted, so the first one past `last` ends the query.
+        for (int j = slot + 1; j < leaf->Count; j++)
+        {
+            if (leaf->Starts[j] > last)
+                return None;
+            if (leaf->Lasts[j] >= start)
+                return Found(leaf, j);
+        }
+        // Climb until a later sibling subtree reaches `start`, then take its first overlap: subtrees whose maximum is
+        // below start are skipped whole, which keeps the O(log n + k) bound.
+        int depth = _height;
+        int p = leaf->Parent;
+        while (p >= 0)
+        {
+            depth--;
+            IntervalInner* n = Inner(p);
+            for (int i = IndexOfChild(n, child) + 1; i < n->Count; i++)
+            {
+                if (n->Keys[i - 1] > last)
+                    return None; // every start from child i on is at least this key
+                if (n->Max[i] >= start)
+                    return FirstFrom(n->Children[i], depth + 1, start, last);
+            }
+            child = p;
+            p = n->Parent;
+        }
+        return None;
+    }
+
+    /// <summary>
+    /// The lowest-start overlap inside the subtree at <paramref name="node"/> (at <paramref name="depth"/>), whose
+    /// maximum is known to reach <paramref name="start"/>: follow the first child that reaches start down to a leaf;
+    /// the first entry there ending at or after start is the lowest-start one that does anywhere in the subtree, and it
+    /// overlaps unless it starts past <paramref name="last"/> (then nothing later does either).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int FirstFrom(int node, int depth, ulong start, ulong last)
+    {
+        for (; depth < _height; depth++)
+        {
+            IntervalInner* n = Inner(node);
+            int count = n->Count;
+            int i = FirstAtLeast(n->Max, count, start);
+            if (i == count || (i > 0 && n->Keys[i - 1] > last))
+                return None;
+            node = n->Children[i];
+        }
+        IntervalLeaf* leaf = Leaf(node);
+        int j = FirstAtLeast(leaf->Lasts, leaf->Count, start);
+        if (j == leaf->Count)
+            return None; // only for the root leaf of a tree whose maximum is below start
+        return leaf->Starts[j] <= last ? Found(leaf, j) : None;
+    }
+
+    /// <summary>Returns the handle at <paramref name="slot"/> of <paramref name="leaf"/>, remembering where it is for the caller's next question.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int Found(IntervalLeaf* leaf, int slot)
+    {
+        int h = leaf->Handles[slot];
+        Remember(h, leaf, slot);
+        return h;
     }
 
     /// <summary>True if any node overlaps [<paramref name="start"/>, <paramref name="last"/>].</summary>

@@ -1,49 +1,47 @@
-// Design: an augmented red-black interval tree over closed ranges [Start, Last] of ulong (Last inclusive, [x, x] is
-// one index), the contract of the kernel's lib/interval_tree.c + interval_tree_generic.h, stored without a GC object
-// per node.
+// Design: an augmented B+tree of closed ranges [Start, Last] of ulong (Last inclusive, [x, x] is one index) with the
+// contract of the kernel's lib/interval_tree.c (insert, remove by handle, lowest-start-first overlap queries), stored
+// without a GC object per node.
 //
 // What is stored where:
-//  * _base: one native slab of 64-byte IntervalNode slots, 64-byte aligned (one node = one cache line), rented from
-//    the UnsafeMemoryPool. Slot 0 is the nil sentinel; live nodes and free slots share the rest. A node handle is its
-//    byte offset in the slab (slot * 64; int, 0 = none), stable for the node's lifetime (growth copies the slab).
-//  * Free slots form a singly linked list through IntervalNode.Next (Color = Free); slots >= _highWater were never used.
-//  * Each live node is in two structures at once: the red-black tree (Left/Right/Parent, ordered by Start, equal starts
-//    go right as in the kernel) and an in-order doubly linked list (Prev/Next), circular through the sentinel: the
-//    sentinel's Next is the leftmost node, its Prev the rightmost.
-//  * The augmentation (the kernel's __subtree_last) is kept one level up: each node holds its children's subtree
-//    maxima (LeftMax/RightMax, see IntervalNode.cs). Maintained on insert (on the way down while the tree is small,
-//    by a short walk up once it is large: see RaiseMaxima), on erase (propagate with early stop, like
-//    rb_erase_augmented) and on rotate (two slot updates).
+//  * _nodes: one native slab of 256-byte node slots, 64-byte aligned, rented from the UnsafeMemoryPool: leaves of up
+//    to 12 entries (Start, Last, handle; in start order, equal starts in insertion order) chained in order, and inner
+//    nodes of up to 12 children with one separator key between neighbours and, per child, the greatest Last of its
+//    subtree (the kernel's __subtree_last, kept one level up). See IntervalTreeNodes.cs. Free slots have Count -1
+//    and form a list through IntervalLeaf.Next (_freeNode, -1 = none).
+//  * _leafOf: the handle table, native ints. A handle is a stable small int (1-based; 0 is None); _leafOf[h] is the
+//    leaf slot holding it (>= 0), or, for a free handle, -1 - (the next free handle) (< 0). Entries move between
+//    leaves only on a split, which rewrites the moved handles' slots.
 //
-// Why the in-order list (the one departure from the kernel's object model): it makes leftmost O(1), erase's successor
-// O(1) and, above all, gives iter_next an O(1) fast path: when the in-order successor still overlaps the query (always
-// true once inside a run of disjoint intervals, which is what iommufd's trees hold) we return it without walking up
-// the tree. When it does not, we fall back to the kernel's pruned walk, so the O(log n + k) bound is unchanged.
+// Why a B+tree and not the kernel's red-black tree: every level of a descent is a dependent cache miss once the tree
+// outgrows the caches. A red-black tree of 1M nodes is ~21 levels deep; this one is 6-7, each level one node whose
+// lines the hardware fetches together. Measured against the kernel's own C at 1M intervals, the red-black tree with
+// 64-byte nodes was at parity at equal density and behind the kernel's dense 48-byte array; see bench/README.md.
 //
-// Why the descents are branch-free: the left/right choice of an insert or query descent is a coin toss the branch
-// predictor loses about half the time (~15 cycles each); here it is a 0/1 index into LeftMax/RightMax and a
-// branch-free select of Left or Right (BranchFree.cs), and the only branch per level is the loop exit.
+// Invariants (all checked by Validate; the O(1) ones after every operation in Debug builds):
+//  1. every leaf is at depth Height; non-root inner nodes have 1..12 children, the root 2..12 (a 1-child root is
+//     collapsed), leaves 1..12 entries (an empty leaf is unlinked at once; an empty tree has no root);
+//  2. starts are sorted across the leaf chain; Keys[i] separates Children[i] and Children[i+1];
+//  3. Max[i] is exactly the greatest Last in Children[i]'s subtree;
+//  4. Parent links match; _firstLeaf is the leftmost leaf; _leafOf maps every live handle to the leaf holding it;
+//  5. Start <= Last for every entry; Count live handles; free handles and free slots account for the rest.
 //
-// Why the update and query entry points carry AggressiveOptimization: they are compiled once, fully optimised, instead
-// of going through tier 0 and dynamic PGO. The tiered code of these loops of coin-toss branches was measured 10-14%
-// slower (perf stat, user cycles per insert / remove + insert at 1k nodes: 231 vs 206, 322 vs 296) and varied from
-// run to run with the profile it happened to collect. Methods inlined into callers (IterNext) keep the default.
+// Why the update and query paths (helpers included) carry AggressiveOptimization: they are compiled once, fully
+// optimised, instead of going through tier 0 and dynamic PGO. With tiering, the small helpers a split or a shift runs
+// stayed in tier-0 code long enough to make a 1k-node build 1.8x slower (74 vs 37 ns per insert, same probe), and
+// the red-black tree before measured its tiered code 10-14% slower and varying run to run.
 //
-// Invariants (O(1) local checks after every operation in Debug builds; all of them by Validate, run after every
-// operation in IOMMUFD_CHECKED builds and by the tests' checked run):
-//  1. red-black: root and nil are black, no red node has a red child, every root-to-nil path has the same black count;
-//  2. BST on Start (left <= node <= right); 3. LeftMax/RightMax = the greatest Last of the child's subtree, 0 for nil;
-//  4. Start <= Last; 5. the list is the in-order sequence and its length is Count; 6. parent links are consistent.
-//
-// Overflow: no arithmetic is done on Start/Last here; the +1 of "adjacent" lives in the span iterator, guarded there.
+// Exception safety: Insert reserves every slot and handle it may need before it changes anything, so a failed rent
+// leaves the tree exactly as it was. Remove never allocates.
 using System.Diagnostics;
+using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 
 namespace IommuFd.Unsafe;
 
 /// <summary>
-/// An augmented red-black interval tree of closed ranges [start, last] (last inclusive) with pooled node storage,
+/// An augmented interval tree (a B+tree) of closed ranges [start, last] (last inclusive) with pooled node storage,
 /// lowest-start-first overlap queries (<see cref="IterFirst"/>/<see cref="IterNext"/>) and span iteration.
 /// </summary>
 /// <remarks>Not thread-safe. Node handles are ints; 0 (<see cref="None"/>) means "no node".</remarks>
@@ -52,139 +50,204 @@ public unsafe partial class IntervalTree : IDisposable
     /// <summary>The handle value meaning "no node" (the kernel's NULL).</summary>
     public const int None = 0;
 
-    internal const int Red = 0;
-    internal const int Black = 1;
-    internal const int Free = 2;
+    /// <summary>Bytes per node slot (four cache lines).</summary>
+    internal const int NodeBytes = 256;
 
+    private const int NodeShift = 8;
+    private const int LeafCapacity = IntervalLeaf.Capacity;
+    private const int InnerCapacity = IntervalInner.Capacity;
     private const int DefaultCapacity = 16;
+    private const int MaxHandles = int.MaxValue / 8;
 
-    /// <summary>sizeof(IntervalNode), one cache line. Handles and links are byte offsets into the slab, multiples of this.</summary>
-    internal const int NodeSize = 64;
-
-    private const int NodeShift = 6;
-
-    /// <summary>Below this many nodes Insert raises the subtree maxima on the way down (see RaiseMaxima).</summary>
-    internal const int DefaultRaiseOnDescentLimit = 16384;
-
-    // Why byte offsets and not slot indexes: every step of a descent is "load link, then load the node it names"; with
-    // an index the address needs a shift on the dependency chain before the next load can issue, with a byte offset it
-    // is a single base + offset addressing mode, like the kernel's pointers.
-
-    private byte* _base;
     private readonly UnsafeMemoryPool _pool;
-    private int _capacity;      // slots in the slab, the sentinel included
-    private int _root;
-    private int _freeList;
-    private int _highWater;     // first never-used slot
+    private byte* _nodes;
+    private int _nodeCapacity;
+    private int _nodesUsed;        // slots [0, _nodesUsed) were handed out at least once
+    private int _freeNode = -1;
+    private int _freeNodeCount;
+    private int* _leafOf;
+    private int _handleCapacity;   // length of _leafOf, handle 0 included
+    private int _handlesUsed = 1;  // handles [1, _handlesUsed) were handed out at least once
+    private int _freeHandle;       // 0 = none
+    private int _root = -1;
+    private int _height;           // 0: the root is a leaf
+    private int _firstLeaf = -1;
     private int _count;
     private bool _disposed;
 
-    private int _raiseOnDescentLimit = DefaultRaiseOnDescentLimit;
+    // The last handle located (Locate, IterFirst, IterNext) and where it sits: a span walk or an iter_next loop asks
+    // for the handle it was just given (its start, its last, its successor), so one remembered position turns those
+    // table lookups and leaf scans into a compare. Cleared by every change to the tree (entries move).
+    private int _cachedHandle;
+    private IntervalLeaf* _cachedLeaf;
+    private int _cachedSlot;
 
     /// <summary>Set by subclasses whose <see cref="OnFree"/> has work to do (payloads holding references).</summary>
     private protected bool _notifyFree;
 
     /// <summary>Creates an empty tree.</summary>
-    /// <param name="initialCapacity">Nodes to reserve up front; growth doubles.</param>
+    /// <param name="initialCapacity">Intervals to reserve up front; growth doubles.</param>
     /// <param name="pool">The pool for node storage; <see cref="UnsafeMemoryPool.Shared"/> when null.</param>
     public IntervalTree(int initialCapacity = DefaultCapacity, UnsafeMemoryPool? pool = null)
     {
-        if (initialCapacity < 1 || initialCapacity >= int.MaxValue / NodeSize / 2)
+        if (initialCapacity < 1 || initialCapacity >= MaxHandles)
             ThrowHelper.ThrowArgumentOutOfRangeException(nameof(initialCapacity));
-        Debug.Assert(sizeof(IntervalNode) == NodeSize);
+        Debug.Assert(sizeof(IntervalLeaf) == NodeBytes && sizeof(IntervalInner) == NodeBytes);
         _pool = pool ?? UnsafeMemoryPool.Shared;
-        _base = s_disposedSlab; // until the rent succeeds: the finalizer then has nothing to free
-        _capacity = 1;
-        byte* slab = (byte*)_pool.AllocateAligned((nuint)(initialCapacity + 1) * NodeSize, NodeSize);
-        *(IntervalNode*)slab = new IntervalNode { Color = Black };
-        _base = slab;
-        _capacity = initialCapacity + 1; // + the sentinel
-        _highWater = 1;
+        int handles = initialCapacity + 1;
+        // Leaves are at least half full after a split, so n intervals need about n / 6 leaves and a few inner nodes.
+        int nodes = initialCapacity / (LeafCapacity / 2) + 4;
+        int* leafOf = (int*)_pool.AllocateAligned((nuint)handles * sizeof(int), 64);
+        try
+        {
+            _nodes = (byte*)_pool.AllocateAligned((nuint)nodes * NodeBytes, 64);
+        }
+        catch
+        {
+            _pool.FreeAligned(leafOf); // exception safety: nothing leaks when the second rent fails
+            throw;
+        }
+        _leafOf = leafOf;
+        _handleCapacity = handles;
+        _nodeCapacity = nodes;
     }
 
-    /// <summary>Frees the node slab of a tree that was never disposed (payload arrays are managed and just collected).</summary>
-    ~IntervalTree() => ReleaseSlab();
+    /// <summary>Frees the native storage of a tree that was never disposed (payload arrays are managed and just collected).</summary>
+    ~IntervalTree() => ReleaseNative();
 
     /// <summary>The pool this tree rents from.</summary>
     public UnsafeMemoryPool Pool => _pool;
 
-    /// <summary>Number of nodes in the tree.</summary>
+    /// <summary>Number of intervals in the tree.</summary>
     public int Count => _count;
 
-    /// <summary>True when the tree holds no node (the kernel's RB_EMPTY_ROOT).</summary>
-    public bool IsEmpty => _root == None;
+    /// <summary>True when the tree holds no interval (the kernel's RB_EMPTY_ROOT).</summary>
+    public bool IsEmpty => _count == 0;
 
-    /// <summary>The node with the lowest start (first in order), or <see cref="None"/>; O(1).</summary>
-    public int Leftmost => ((IntervalNode*)_base)->Next;
+    /// <summary>The interval with the lowest start (first in order), or <see cref="None"/>; O(1).</summary>
+    public int Leftmost => _firstLeaf < 0 ? None : Leaf(_firstLeaf)->Handles[0];
 
-    /// <summary>The root node, or <see cref="None"/>.</summary>
-    internal int Root => _root;
+    /// <summary>Number of handles available before the next growth of the handle table.</summary>
+    public int Capacity => _handleCapacity - 1;
 
-    /// <summary>The tree size below which Insert raises maxima on the way down; tests set it to cover both strategies.</summary>
-    internal int RaiseOnDescentLimit
+    /// <summary>Height of the tree: 0 when the root is a leaf (or the tree is empty).</summary>
+    internal int Height => _height;
+
+    /// <summary>Gets the start (inclusive) of a live interval.</summary>
+    /// <param name="node">A live handle.</param>
+    /// <returns>The first index covered.</returns>
+    public ulong GetStart(int node) => StartOf(CheckLive(node));
+
+    /// <summary>Gets the last index (inclusive) of a live interval.</summary>
+    /// <param name="node">A live handle.</param>
+    /// <returns>The last index covered.</returns>
+    public ulong GetLast(int node) => LastOf(CheckLive(node));
+
+    /// <summary>The in-order successor of a live interval (any overlap), or <see cref="None"/>.</summary>
+    /// <param name="node">A live handle.</param>
+    /// <returns>The next interval in start order.</returns>
+    public int GetNext(int node)
     {
-        get => _raiseOnDescentLimit;
-        set => _raiseOnDescentLimit = value;
+        IntervalLeaf* leaf = Locate(CheckLive(node), out int slot);
+        if (slot + 1 < leaf->Count)
+            return leaf->Handles[slot + 1];
+        return leaf->Next < 0 ? None : Leaf(leaf->Next)->Handles[0];
     }
 
-    /// <summary>Number of node slots available before the next growth.</summary>
-    public int Capacity => _capacity - 1;
+    /// <summary>The in-order predecessor of a live interval, or <see cref="None"/>.</summary>
+    /// <param name="node">A live handle.</param>
+    /// <returns>The previous interval in start order.</returns>
+    public int GetPrevious(int node)
+    {
+        IntervalLeaf* leaf = Locate(CheckLive(node), out int slot);
+        if (slot > 0)
+            return leaf->Handles[slot - 1];
+        if (leaf->Prev < 0)
+            return None;
+        IntervalLeaf* prev = Leaf(leaf->Prev);
+        return prev->Handles[prev->Count - 1];
+    }
 
-    /// <summary>Gets the start (inclusive) of a live node.</summary>
-    /// <param name="node">A live node handle.</param>
-    /// <returns>The first index covered by the node.</returns>
-    public ulong GetStart(int node) => NodeRef(CheckLive(node)).Start;
-
-    /// <summary>Gets the last index (inclusive) of a live node.</summary>
-    /// <param name="node">A live node handle.</param>
-    /// <returns>The last index covered by the node.</returns>
-    public ulong GetLast(int node) => NodeRef(CheckLive(node)).Last;
-
-    /// <summary>The in-order successor of a live node (any overlap), or <see cref="None"/>; O(1).</summary>
-    /// <param name="node">A live node handle.</param>
-    /// <returns>The next node in start order.</returns>
-    public int GetNext(int node) => NodeRef(CheckLive(node)).Next;
-
-    /// <summary>The in-order predecessor of a live node, or <see cref="None"/>; O(1).</summary>
-    /// <param name="node">A live node handle.</param>
-    /// <returns>The previous node in start order.</returns>
-    public int GetPrevious(int node) => NodeRef(CheckLive(node)).Prev;
-
-    /// <summary>True if <paramref name="node"/> names a live node of this tree.</summary>
+    /// <summary>True if <paramref name="node"/> names a live interval of this tree.</summary>
     /// <param name="node">Any int.</param>
     /// <returns>Whether the handle is live.</returns>
-    public bool IsLive(int node) =>
-        node != None && (uint)node < (uint)(_highWater * NodeSize) && (node & (NodeSize - 1)) == 0 && NodeRef(node).Color != Free;
+    public bool IsLive(int node) => (uint)(node - 1) < (uint)(_handlesUsed - 1) && _leafOf[node] >= 0;
 
-    /// <summary>The slot index (0-based, sentinel included) of a node handle, for parallel arrays.</summary>
-    /// <param name="node">A node handle.</param>
-    /// <returns>The handle divided by the node size.</returns>
+    /// <summary>The slot of a handle in parallel arrays (payloads): the handle itself.</summary>
+    /// <param name="node">A handle.</param>
+    /// <returns>The index into parallel arrays.</returns>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static int SlotOf(int node) => (int)((uint)node >> NodeShift);
+    internal static int SlotOf(int node) => node;
 
-    // Why unchecked access: handles come from our own links, which Validate proves consistent; public entry points
-    // check the handle once (CheckLive) and the loops then run without checks.
+    /// <summary>The start of a handle known to be live (no check).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal ref IntervalNode NodeRef(int node) => ref *At(_base, node);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static IntervalNode* At(byte* b, int node) => (IntervalNode*)(b + (uint)node);
-
-    /// <summary>The greatest Last in a node's subtree (the kernel's __subtree_last); 0 for the sentinel.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong SubtreeMax(IntervalNode* n)
+    internal ulong StartOf(int node)
     {
-        // Branch-free max of three: the JIT turns these selects into conditional moves.
-        ulong m = n->Last;
-        ulong l = n->LeftMax;
-        ulong r = n->RightMax;
-        m = l > m ? l : m;
-        return r > m ? r : m;
+        IntervalLeaf* leaf = Locate(node, out int slot);
+        return leaf->Starts[slot];
     }
 
-    /// <summary>The side (0 left, 1 right) on which <paramref name="child"/> hangs below <paramref name="parent"/>.</summary>
+    /// <summary>The last index of a handle known to be live (no check).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static nuint SideOf(IntervalNode* parent, int child) => parent->Left == child ? 0u : 1u;
+    internal ulong LastOf(int node)
+    {
+        IntervalLeaf* leaf = Locate(node, out int slot);
+        return leaf->Lasts[slot];
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private IntervalLeaf* Leaf(int slot) => (IntervalLeaf*)(_nodes + ((nint)slot << NodeShift));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private IntervalInner* Inner(int slot) => (IntervalInner*)(_nodes + ((nint)slot << NodeShift));
+
+    /// <summary>The leaf holding a live handle and the handle's index in it (a scan of one 48-byte array).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private IntervalLeaf* Locate(int node, out int slot)
+    {
+        if (node == _cachedHandle)
+        {
+            slot = _cachedSlot;
+            return _cachedLeaf;
+        }
+        IntervalLeaf* leaf = Leaf(_leafOf[node]);
+        int i = 0;
+        while (leaf->Handles[i] != node)
+            i++;
+        slot = i;
+        return Remember(node, leaf, i);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private IntervalLeaf* Remember(int node, IntervalLeaf* leaf, int slot)
+    {
+        _cachedHandle = node;
+        _cachedLeaf = leaf;
+        _cachedSlot = slot;
+        return leaf;
+    }
+
+    /// <summary>
+    /// The index of the first of <paramref name="count"/> (at most 12) values that is at least <paramref name="x"/>, or
+    /// <paramref name="count"/> when none is; three vector compares, like <see cref="UpperBound"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int FirstAtLeast(ulong* values, int count, ulong x)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<ulong> v = Vector256.Create(x);
+            uint m = Vector256.GreaterThanOrEqual(Vector256.Load(values), v).ExtractMostSignificantBits()
+                | (Vector256.GreaterThanOrEqual(Vector256.Load(values + 4), v).ExtractMostSignificantBits() << 4)
+                | (Vector256.GreaterThanOrEqual(Vector256.Load(values + 8), v).ExtractMostSignificantBits() << 8);
+            m &= (1u << count) - 1;
+            return m == 0 ? count : BitOperations.TrailingZeroCount(m);
+        }
+        int i = 0;
+        while (i < count && values[i] < x)
+            i++;
+        return i;
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int CheckLive(int node)
@@ -194,176 +257,377 @@ public unsafe partial class IntervalTree : IDisposable
         return node;
     }
 
+    /// <summary>
+    /// How many of the first <paramref name="count"/> (at most 12) sorted keys are at most <paramref name="x"/>: the
+    /// index of the child (or leaf position) an insert of start <paramref name="x"/> goes to, after equal keys.
+    /// </summary>
+    /// <remarks>
+    /// Why three vector compares over all 12 slots and a mask: which way a descent goes is a coin toss a branchy search
+    /// mispredicts; a compare of the whole node is a fixed dozen instructions. The 12 slots always lie inside the node
+    /// (an inner node's 11 keys are followed by its maxima), and slots past count are masked off.
+    /// </remarks>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int UpperBound(ulong* keys, int count, ulong x)
+    {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<ulong> v = Vector256.Create(x);
+            uint m = Vector256.LessThanOrEqual(Vector256.Load(keys), v).ExtractMostSignificantBits()
+                | (Vector256.LessThanOrEqual(Vector256.Load(keys + 4), v).ExtractMostSignificantBits() << 4)
+                | (Vector256.LessThanOrEqual(Vector256.Load(keys + 8), v).ExtractMostSignificantBits() << 8);
+            return BitOperations.PopCount(m & ((1u << count) - 1));
+        }
+        int n = 0;
+        for (int j = 0; j < count; j++)
+            n += keys[j] <= x ? 1 : 0;
+        return n;
+    }
+
     /// <summary>Inserts [start, last] (the kernel's interval_tree_insert); O(log n).</summary>
     /// <param name="start">First index (inclusive).</param>
     /// <param name="last">Last index (inclusive); must be at least <paramref name="start"/>.</param>
-    /// <returns>The new node's handle, stable until it is removed.</returns>
+    /// <returns>The new interval's handle, stable until it is removed.</returns>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int Insert(ulong start, ulong last)
     {
         if (start > last)
             ThrowHelper.ThrowArgumentException_StartAfterLast();
-
-        int z = AllocateSlot(); // may grow, so read the base afterwards
-        byte* b = _base;
-
-        // Where the new maximum goes (see RaiseMaxima): on a small tree, raised on the way down with a branch-free
-        // store per level, as the kernel raises it (but unconditionally); on a large one, by a short walk up after
-        // the descent. The flag is constant for the whole descent, so its test is predicted.
-        bool raiseOnDescent = _count < _raiseOnDescentLimit;
-        int parent = None;
-        int cur = _root;
-        nuint side = 0;
-        while (cur != None)
+        Reserve(); // may grow (and throw): nothing has changed yet
+        _cachedHandle = None;
+        int h = TakeHandle();
+        if (_root < 0)
         {
-            IntervalNode* c = At(b, cur);
-            // Equal starts go right, as in the kernel. side is 0 (left) or 1 (right): an index, not a branch.
-            bool goLeft = start < c->Start;
-            side = goLeft ? 0u : 1u;
-            int next = BranchFree.Select(goLeft, c->Left, c->Right);
-            if (raiseOnDescent)
-            {
-                ulong* max = &c->LeftMax + side;
-                *max = BranchFree.Max(*max, last);
-            }
-            parent = cur;
-            cur = next;
+            _root = TakeNode();
+            _firstLeaf = _root;
+            _height = 0;
+            IntervalLeaf* root = Leaf(_root);
+            root->Count = 0;
+            root->Parent = -1;
+            root->Next = -1;
+            root->Prev = -1;
         }
 
-        IntervalNode* zn = At(b, z);
-        zn->Start = start;
-        zn->Last = last;
-        zn->LeftMax = 0;
-        zn->RightMax = 0;
-        zn->Left = None;
-        zn->Right = None;
-        zn->Parent = parent;
-        zn->Color = Red;
-
-        // A new leaf's in-order neighbours are its parent and the parent's old neighbour on the same side, both on the
-        // path just walked (hot in cache). With no parent (empty tree) both are the sentinel, which heads the circular
-        // list, so the same four stores link the first node as well.
-        // Next/Prev are adjacent, so (&x->Next)[d] is x's successor for d = 0 and predecessor for d = 1: the new node
-        // sits between `parent` (on the side opposite to `side`) and `outer`, the parent's old neighbour on `side`.
-        IntervalNode* p = At(b, parent);
-        (&p->Left)[side] = z; // for parent == None this writes the sentinel's Left; undone below
-        int outer = (&p->Next)[side ^ 1];
-        (&zn->Next)[side] = parent;
-        (&zn->Next)[side ^ 1] = outer;
-        (&p->Next)[side ^ 1] = z;
-        (&At(b, outer)->Next)[side] = z;
-        if (parent == None)
+        // Descend, raising each chosen child's maximum (equal starts go right, after the existing ones).
+        int node = _root;
+        for (int level = 0; level < _height; level++)
         {
-            ((IntervalNode*)b)->Left = None;
-            ((IntervalNode*)b)->Right = None;
-            _root = z;
-            zn->Color = Black;
+            IntervalInner* n = Inner(node);
+            int i = UpperBound(n->Keys, n->Count - 1, start);
+            if (n->Max[i] < last)
+                n->Max[i] = last;
+            node = n->Children[i];
+        }
+        IntervalLeaf* leaf = Leaf(node);
+        int pos = UpperBound(leaf->Starts, leaf->Count, start);
+        if (leaf->Count < LeafCapacity)
+        {
+            LeafInsertAt(leaf, pos, start, last, h);
+            _leafOf[h] = node;
         }
         else
         {
-            if (!raiseOnDescent)
-                RaiseMaxima(b, parent, side, last);
-            // Under a black parent a red leaf breaks nothing (the common case): skip the fix-up call altogether.
-            if (p->Color == Red)
-                InsertFixup(b, z);
+            SplitLeafAndInsert(node, pos, start, last, h);
         }
         _count++;
-        CheckLocal(z);
+        CheckLocal(_leafOf[h]);
         CheckInvariants();
-        return z;
+        return h;
     }
 
-    /// <summary>Removes a live node (the kernel's interval_tree_remove); O(log n). Never fails for a live handle.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void LeafInsertAt(IntervalLeaf* leaf, int pos, ulong start, ulong last, int h)
+    {
+        int count = leaf->Count;
+        for (int j = count; j > pos; j--)
+        {
+            leaf->Starts[j] = leaf->Starts[j - 1];
+            leaf->Lasts[j] = leaf->Lasts[j - 1];
+            leaf->Handles[j] = leaf->Handles[j - 1];
+        }
+        leaf->Starts[pos] = start;
+        leaf->Lasts[pos] = last;
+        leaf->Handles[pos] = h;
+        leaf->Count = count + 1;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void SplitLeafAndInsert(int left, int pos, ulong start, ulong last, int h)
+    {
+        const int Keep = LeafCapacity / 2;
+        const int Moved = LeafCapacity - Keep;
+        int right = TakeNode();
+        IntervalLeaf* l = Leaf(left);
+        IntervalLeaf* r = Leaf(right);
+        for (int j = 0; j < Moved; j++)
+        {
+            r->Starts[j] = l->Starts[Keep + j];
+            r->Lasts[j] = l->Lasts[Keep + j];
+            int moved = l->Handles[Keep + j];
+            r->Handles[j] = moved;
+            _leafOf[moved] = right;
+        }
+        l->Count = Keep;
+        r->Count = Moved;
+        r->Parent = l->Parent;
+        r->Next = l->Next;
+        r->Prev = left;
+        if (l->Next >= 0)
+            Leaf(l->Next)->Prev = right;
+        l->Next = right;
+        if (pos <= Keep)
+        {
+            LeafInsertAt(l, pos, start, last, h);
+            _leafOf[h] = left;
+        }
+        else
+        {
+            LeafInsertAt(r, pos - Keep, start, last, h);
+            _leafOf[h] = right;
+        }
+        LinkSplit(left, r->Starts[0], right, LeafMax(l), LeafMax(r));
+    }
+
+    /// <summary>After <paramref name="left"/> split off <paramref name="right"/> (starting at <paramref name="separator"/>): links right into the parent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void LinkSplit(int left, ulong separator, int right, ulong leftMax, ulong rightMax)
+    {
+        int p = Leaf(left)->Parent; // Parent sits at the same offset in both node kinds
+        if (p < 0)
+        {
+            int root = TakeNode();
+            IntervalInner* rn = Inner(root);
+            rn->Count = 2;
+            rn->Parent = -1;
+            rn->Keys[0] = separator;
+            rn->Max[0] = leftMax;
+            rn->Max[1] = rightMax;
+            rn->Children[0] = left;
+            rn->Children[1] = right;
+            Leaf(left)->Parent = root;
+            Leaf(right)->Parent = root;
+            _root = root;
+            _height++;
+            return;
+        }
+        IntervalInner* n = Inner(p);
+        int count = n->Count;
+        int i = IndexOfChild(n, left);
+        if (count < InnerCapacity)
+        {
+            for (int j = count; j > i + 1; j--)
+            {
+                n->Children[j] = n->Children[j - 1];
+                n->Max[j] = n->Max[j - 1];
+            }
+            for (int j = count - 1; j > i; j--)
+                n->Keys[j] = n->Keys[j - 1];
+            n->Children[i + 1] = right;
+            n->Keys[i] = separator;
+            n->Max[i] = leftMax;
+            n->Max[i + 1] = rightMax;
+            n->Count = count + 1;
+            Leaf(right)->Parent = p;
+            return;
+        }
+
+        // The parent is full: lay its 13 children out in order, keep 7, move 6 to a new inner node, pass key 6 up.
+        const int Stay = 7;
+        const int Go = InnerCapacity + 1 - Stay;
+        int* children = stackalloc int[InnerCapacity + 1];
+        ulong* keys = stackalloc ulong[InnerCapacity];
+        ulong* maxima = stackalloc ulong[InnerCapacity + 1];
+        for (int j = 0, o = 0; j < count; j++, o++)
+        {
+            children[o] = n->Children[j];
+            maxima[o] = n->Max[j];
+            if (j < count - 1)
+                keys[o] = n->Keys[j];
+            if (j == i)
+            {
+                maxima[o] = leftMax;
+                keys[o] = separator;
+                o++;
+                children[o] = right;
+                maxima[o] = rightMax;
+                if (j < count - 1)
+                    keys[o] = n->Keys[j];
+            }
+        }
+        int q = TakeNode();
+        IntervalInner* qn = Inner(q);
+        for (int j = 0; j < Stay; j++)
+        {
+            n->Children[j] = children[j];
+            n->Max[j] = maxima[j];
+            Leaf(children[j])->Parent = p;
+        }
+        for (int j = 0; j < Stay - 1; j++)
+            n->Keys[j] = keys[j];
+        for (int j = 0; j < Go; j++)
+        {
+            qn->Children[j] = children[Stay + j];
+            qn->Max[j] = maxima[Stay + j];
+            Leaf(children[Stay + j])->Parent = q;
+        }
+        for (int j = 0; j < Go - 1; j++)
+            qn->Keys[j] = keys[Stay + j];
+        n->Count = Stay;
+        qn->Count = Go;
+        qn->Parent = n->Parent;
+        LinkSplit(p, keys[Stay - 1], q, InnerMax(n), InnerMax(qn));
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int IndexOfChild(IntervalInner* n, int child)
+    {
+        int i = 0;
+        while (n->Children[i] != child)
+            i++;
+        return i;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ulong LeafMax(IntervalLeaf* leaf)
+    {
+        ulong m = 0;
+        for (int j = 0; j < leaf->Count; j++)
+            m = leaf->Lasts[j] > m ? leaf->Lasts[j] : m;
+        return m;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ulong InnerMax(IntervalInner* n)
+    {
+        ulong m = 0;
+        for (int j = 0; j < n->Count; j++)
+            m = n->Max[j] > m ? n->Max[j] : m;
+        return m;
+    }
+
+    /// <summary>Removes a live interval (the kernel's interval_tree_remove); O(log n). Never fails for a live handle.</summary>
     /// <param name="node">A handle returned by <see cref="Insert"/> and not yet removed.</param>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Remove(int node)
     {
         CheckLive(node);
-        byte* b = _base;
-        int z = node;
-        IntervalNode* zn = At(b, z);
-
-        // Unlink from the circular in-order list first; zn->Next is still the successor below.
-        int prev = zn->Prev, next = zn->Next;
-        At(b, prev)->Next = next;
-        At(b, next)->Prev = prev;
-
-        int x;          // the node that moved into the removed black position (may be nil)
-        int removedColor;
-        int zp = zn->Parent;
-        if (zn->Left == None || zn->Right == None)
+        int leafSlot = _leafOf[node];
+        IntervalLeaf* leaf = Locate(node, out int pos);
+        _cachedHandle = None;
+        int count = leaf->Count;
+        for (int j = pos; j < count - 1; j++)
         {
-            // At most one child: it takes z's place. One of each pair is 0, so OR picks the other one.
-            x = zn->Left | zn->Right;
-            removedColor = zn->Color;
-            if (ReplaceChild(b, zp, z, x, zn->LeftMax | zn->RightMax))
-                Propagate(b, zp, None);
-            At(b, x)->Parent = zp; // x may be nil: the sentinel remembers its parent for the fix-up
+            leaf->Starts[j] = leaf->Starts[j + 1];
+            leaf->Lasts[j] = leaf->Lasts[j + 1];
+            leaf->Handles[j] = leaf->Handles[j + 1];
+        }
+        leaf->Count = count - 1;
+        FreeHandle(node);
+        _count--;
+        if (_count == 0)
+        {
+            ResetEmpty();
+        }
+        else if (count == 1)
+        {
+            UnlinkLeaf(leafSlot);
         }
         else
         {
-            // Two children: the successor y (the list's next node, found in O(1) instead of a descent through the
-            // right subtree) has no left child; it leaves its place to its right child x and takes z's place.
-            int y = next;
-            IntervalNode* yn = At(b, y);
-            removedColor = yn->Color;
-            x = yn->Right;
-            if (yn->Parent == z)
-            {
-                At(b, x)->Parent = y; // y keeps its right subtree and RightMax
-            }
-            else
-            {
-                int yp = yn->Parent;
-                At(b, x)->Parent = yp;
-                int zr = zn->Right;
-                // The maxima from y's old parent up to z's right child lost y: recompute them (early stop), then
-                // y adopts z's right subtree with its fresh maximum. yp is real here, never the root slot.
-                if (ReplaceChild(b, yp, y, x, yn->RightMax))
-                    Propagate(b, yp, zr);
-                yn->Right = zr;
-                yn->RightMax = SubtreeMax(At(b, zr));
-                At(b, zr)->Parent = y;
-            }
-            yn->Left = zn->Left;
-            yn->LeftMax = zn->LeftMax;
-            At(b, zn->Left)->Parent = y;
-            yn->Color = zn->Color;
-            yn->Parent = zp;
-            if (ReplaceChild(b, zp, z, y, SubtreeMax(yn)))
-                Propagate(b, zp, None);
+            // A removal can only lower maxima: refresh the slots above until one does not change.
+            PropagateMax(leafSlot, LeafMax(leaf));
         }
-
-        if (removedColor == Black)
-        {
-            // As the kernel's __rb_erase_augmented does: a red node moving into the removed black position absorbs the
-            // deficit by turning black (no fix-up call); only a black one (or nil) leaves a path short of a black.
-            IntervalNode* xn = At(b, x);
-            if (xn->Color == Red)
-                xn->Color = Black;
-            else
-                DeleteFixup(b, x);
-        }
-        FreeSlot(b, z);
-        _count--;
-        CheckLocal(prev != None ? prev : next);
+        CheckLocal(None);
         CheckInvariants();
     }
 
-    /// <summary>Removes every node, keeping the storage.</summary>
+    /// <summary>Sets the maximum slot naming <paramref name="child"/> to <paramref name="max"/> and refreshes the slots above until one is unchanged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PropagateMax(int child, ulong max)
+    {
+        int p = Leaf(child)->Parent;
+        while (p >= 0)
+        {
+            IntervalInner* n = Inner(p);
+            ulong* slot = n->Max + IndexOfChild(n, child);
+            if (*slot == max)
+                return;
+            *slot = max;
+            max = InnerMax(n);
+            child = p;
+            p = n->Parent;
+        }
+    }
+
+    /// <summary>Unlinks an emptied (non-root) leaf from the chain and its parent.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void UnlinkLeaf(int slot)
+    {
+        IntervalLeaf* leaf = Leaf(slot);
+        if (leaf->Prev >= 0)
+            Leaf(leaf->Prev)->Next = leaf->Next;
+        else
+            _firstLeaf = leaf->Next;
+        if (leaf->Next >= 0)
+            Leaf(leaf->Next)->Prev = leaf->Prev;
+        RemoveChild(leaf->Parent, slot);
+        FreeNode(slot);
+    }
+
+    /// <summary>Removes the empty subtree <paramref name="child"/> from inner node <paramref name="p"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void RemoveChild(int p, int child)
+    {
+        IntervalInner* n = Inner(p);
+        int count = n->Count;
+        int i = IndexOfChild(n, child);
+        for (int j = i; j < count - 1; j++)
+        {
+            n->Children[j] = n->Children[j + 1];
+            n->Max[j] = n->Max[j + 1];
+        }
+        // Dropping child i drops the key before it (or, for the first child, the key after it).
+        for (int j = i == 0 ? 0 : i - 1; j < count - 2; j++)
+            n->Keys[j] = n->Keys[j + 1];
+        n->Count = count - 1;
+        if (count - 1 == 0)
+        {
+            // The tree is not empty (Remove resets an empty one), so p is not the root.
+            RemoveChild(n->Parent, p);
+            FreeNode(p);
+            return;
+        }
+        if (p == _root && count - 1 == 1)
+        {
+            // A root with one child: that child becomes the root.
+            _root = n->Children[0];
+            Leaf(_root)->Parent = -1;
+            _height--;
+            FreeNode(p);
+            return;
+        }
+        PropagateMax(p, InnerMax(n));
+    }
+
+    private void ResetEmpty()
+    {
+        _cachedHandle = None;
+        // The last interval went: free every node at once (the slab is kept).
+        _nodesUsed = 0;
+        _freeNode = -1;
+        _freeNodeCount = 0;
+        _root = -1;
+        _height = 0;
+        _firstLeaf = -1;
+    }
+
+    /// <summary>Removes every interval, keeping the storage.</summary>
     public void Clear()
     {
         if (_count != 0)
-            OnClear(_highWater);
-        if (!_disposed) // the disposed trees' shared sentinel is never written
-        {
-            IntervalNode* nil = (IntervalNode*)_base;
-            nil->Next = None;
-            nil->Prev = None;
-        }
-        _root = None;
-        _freeList = None;
-        _highWater = 1;
+            OnClear(_handlesUsed);
+        ResetEmpty();
+        _handlesUsed = 1;
+        _freeHandle = 0;
         _count = 0;
     }
 
@@ -373,81 +637,74 @@ public unsafe partial class IntervalTree : IDisposable
         if (_disposed)
             return;
         _disposed = true;
-        ReleaseSlab();
-        _root = None;
-        _freeList = None;
-        _highWater = 1;
-        _capacity = 1; // any Insert now goes to Grow, which throws ObjectDisposedException
+        ReleaseNative();
+        ResetEmpty();
+        _handlesUsed = 1;
+        _freeHandle = 0;
         _count = 0;
         OnDispose();
         GC.SuppressFinalize(this);
     }
 
-    private void ReleaseSlab()
+    private void ReleaseNative()
     {
-        byte* slab = _base;
-        _base = s_disposedSlab; // reads after Dispose see an empty tree, never freed memory
-        if (slab != s_disposedSlab)
-            _pool.FreeAligned(slab);
+        // After this, reads see an empty tree (no root, no live handle) and never touch the freed memory; Insert goes
+        // to a growth path, which throws ObjectDisposedException.
+        byte* nodes = _nodes;
+        int* leafOf = _leafOf;
+        _nodes = null;
+        _leafOf = null;
+        _nodeCapacity = 0;
+        _handleCapacity = 0;
+        if (nodes != null)
+            _pool.FreeAligned(nodes);
+        if (leafOf != null)
+            _pool.FreeAligned(leafOf);
     }
 
-    // An empty slab of one sentinel, shared by disposed (and not yet constructed) trees; never freed.
-    private static readonly byte* s_disposedSlab = CreateDisposedSlab();
-
-    private static byte* CreateDisposedSlab()
-    {
-        var slab = (IntervalNode*)NativeMemory.AlignedAlloc(NodeSize, NodeSize);
-        *slab = new IntervalNode { Color = Black };
-        return (byte*)slab;
-    }
-
-    /// <summary>Called when the slab grows; a payload-carrying subclass grows its parallel storage here.</summary>
-    /// <param name="newCapacity">The new number of slots (including the sentinel).</param>
+    /// <summary>Called when the handle table grows; a payload-carrying subclass grows its parallel storage here.</summary>
+    /// <param name="newCapacity">The new number of handle slots (including the unused 0).</param>
     /// <remarks>If this throws, the tree is unchanged.</remarks>
     private protected virtual void OnGrow(int newCapacity)
     {
     }
 
-    /// <summary>Called before <see cref="Clear"/> forgets the nodes in slots [1, highWater).</summary>
-    /// <param name="highWater">One past the highest slot ever used.</param>
+    /// <summary>Called before <see cref="Clear"/> forgets the handles [1, highWater).</summary>
+    /// <param name="highWater">One past the highest handle ever used.</param>
     private protected virtual void OnClear(int highWater)
     {
     }
 
-    /// <summary>Called when a slot is freed.</summary>
-    /// <param name="node">The freed slot.</param>
+    /// <summary>Called when a handle is freed.</summary>
+    /// <param name="node">The freed handle.</param>
     private protected virtual void OnFree(int node)
     {
     }
 
-    /// <summary>Called once from <see cref="Dispose"/> after the node slab is returned.</summary>
+    /// <summary>Called once from <see cref="Dispose"/> after the native storage is returned.</summary>
     private protected virtual void OnDispose()
     {
     }
 
+    /// <summary>Makes sure one more handle and a split at every level (plus a new root) need no allocation.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int AllocateSlot()
+    private void Reserve()
     {
-        int z = _freeList;
-        if (z != None)
-        {
-            _freeList = NodeRef(z).Next;
-            return z;
-        }
-        if (_highWater < _capacity)
-            return _highWater++ * NodeSize;
-        return GrowAndAllocate();
+        if (_freeHandle == 0 && _handlesUsed == _handleCapacity)
+            GrowHandles();
+        if (_nodeCapacity - _nodesUsed + _freeNodeCount < _height + 2)
+            GrowNodes(_height + 2);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private int GrowAndAllocate()
+    private void GrowHandles()
     {
         if (_disposed)
             ThrowHelper.ThrowObjectDisposedException(this);
-        if (_capacity >= int.MaxValue / NodeSize / 2)
-            ThrowHelper.ThrowInvalidOperationException_TooManyNodes(); // byte-offset handles must stay positive ints
-        int newCapacity = _capacity * 2;
-        byte* grown = (byte*)_pool.AllocateAligned((nuint)newCapacity * NodeSize, NodeSize);
+        if (_handleCapacity >= MaxHandles)
+            ThrowHelper.ThrowInvalidOperationException_TooManyNodes();
+        int newCapacity = _handleCapacity * 2;
+        int* grown = (int*)_pool.AllocateAligned((nuint)newCapacity * sizeof(int), 64);
         try
         {
             OnGrow(newCapacity);
@@ -457,219 +714,66 @@ public unsafe partial class IntervalTree : IDisposable
             _pool.FreeAligned(grown); // exception safety: the tree keeps its old storage, nothing leaks
             throw;
         }
-        Buffer.MemoryCopy(_base, grown, (long)newCapacity * NodeSize, (long)_highWater * NodeSize);
-        byte* old = _base;
-        _base = grown;
-        _capacity = newCapacity;
+        Buffer.MemoryCopy(_leafOf, grown, (long)newCapacity * sizeof(int), (long)_handlesUsed * sizeof(int));
+        int* old = _leafOf;
+        _leafOf = grown;
+        _handleCapacity = newCapacity;
         _pool.FreeAligned(old);
-        return _highWater++ * NodeSize;
     }
 
-    private void FreeSlot(byte* b, int z)
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowNodes(int needed)
     {
-        IntervalNode* zn = At(b, z);
-        zn->Color = Free;
-        zn->Next = _freeList;
-        _freeList = z;
+        if (_disposed)
+            ThrowHelper.ThrowObjectDisposedException(this);
+        int newCapacity = Math.Max(_nodeCapacity * 2, _nodesUsed + needed);
+        byte* grown = (byte*)_pool.AllocateAligned((nuint)newCapacity * NodeBytes, 64);
+        Buffer.MemoryCopy(_nodes, grown, (long)newCapacity * NodeBytes, (long)_nodesUsed * NodeBytes);
+        byte* old = _nodes;
+        _nodes = grown;
+        _nodeCapacity = newCapacity;
+        _pool.FreeAligned(old);
+    }
+
+    private int TakeHandle()
+    {
+        int h = _freeHandle;
+        if (h != None)
+        {
+            _freeHandle = -1 - _leafOf[h];
+            return h;
+        }
+        return _handlesUsed++;
+    }
+
+    private void FreeHandle(int h)
+    {
+        _leafOf[h] = -1 - _freeHandle;
+        _freeHandle = h;
         if (_notifyFree)
-            OnFree(z); // why the flag: skip a virtual call per remove unless a payload must be released
+            OnFree(h); // why the flag: skip a virtual call per remove unless a payload must be released
     }
 
-    /// <summary>
-    /// Points the link from <paramref name="parent"/> (or the root) that named <paramref name="old"/> at
-    /// <paramref name="child"/>, a subtree holding a subset of old's whose maximum is <paramref name="childMax"/>.
-    /// </summary>
-    /// <returns>
-    /// True when the parent's own subtree maximum dropped, so the slots above it need <see cref="Propagate"/>. Why
-    /// decide here: the slot's old value is the maximum that left, and if it does not exceed what the parent still
-    /// covers nothing above changes; that is known from the parent's line alone, without loading the grandparent's
-    /// (the usual case: a removed interval is rarely the last-ending one of its parent's subtree).
-    /// </returns>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private bool ReplaceChild(byte* b, int parent, int old, int child, ulong childMax)
+    private int TakeNode()
     {
-        if (parent == None)
+        int slot = _freeNode;
+        if (slot >= 0)
         {
-            _root = child;
-            return false;
+            _freeNode = Leaf(slot)->Next;
+            _freeNodeCount--;
+            return slot;
         }
-        IntervalNode* p = At(b, parent);
-        nuint side = SideOf(p, old);
-        (&p->Left)[side] = child;
-        ulong* slot = &p->LeftMax + side;
-        ulong lostMax = *slot;
-        *slot = childMax;
-        return lostMax > SubtreeMax(p);
+        Debug.Assert(_nodesUsed < _nodeCapacity, "Reserve guarantees room");
+        return _nodesUsed++;
     }
 
-    /// <summary>
-    /// Records a new leaf ending at <paramref name="last"/> below <paramref name="parent"/> on <paramref name="side"/>:
-    /// sets that slot and raises the ancestors' slots on the leaf's path until one already reaches
-    /// <paramref name="last"/> (then every slot above does too). Used for large trees only.
-    /// </summary>
-    /// <remarks>
-    /// Why two strategies (measured: insert-only and remove+insert churn, 1k / 100k / 1M nodes): raising on the way
-    /// down with an unconditional branch-free store per level is the fastest while the tree is cache-resident (1k:
-    /// ~25% faster than the walk up), but it dirties every line on the path, and once the slab outgrows the caches
-    /// the write-backs make it ~1.5-2x slower than the walk up (1M). The kernel's conditional store is a branch per
-    /// level that is a coin toss near the leaf. Walking up instead stops after about two levels for random inserts,
-    /// touches only lines the descent just loaded, and keeps the descent read-only. The switch sits at 16k nodes
-    /// (1 MiB of slab, within any L2), well before the write-backs start to matter.
-    /// </remarks>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RaiseMaxima(byte* b, int parent, nuint side, ulong last)
+    private void FreeNode(int slot)
     {
-        IntervalNode* p = At(b, parent);
-        (&p->LeftMax)[side] = last; // the slot named nil (max 0) before
-        int child = parent;
-        int node = p->Parent;
-        while (node != None)
-        {
-            IntervalNode* n = At(b, node);
-            ulong* slot = &n->LeftMax + SideOf(n, child);
-            if (*slot >= last)
-                break;
-            *slot = last;
-            child = node;
-            node = n->Parent;
-        }
-    }
-
-    /// <summary>
-    /// After <paramref name="node"/>'s subtree maximum may have changed, refreshes the slot naming it in its parent,
-    /// and so on upwards until the node <paramref name="stop"/> or the root is reached. Stops early when a slot already
-    /// holds the fresh value: unchanged here means unchanged above (the kernel's RBCOMPUTE(node, true) early exit).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Propagate(byte* b, int node, int stop)
-    {
-        while (node != stop)
-        {
-            IntervalNode* n = At(b, node);
-            int parent = n->Parent;
-            if (parent == None)
-                return;
-            ulong m = SubtreeMax(n);
-            IntervalNode* p = At(b, parent);
-            ulong* slot = &p->LeftMax + SideOf(p, node);
-            if (*slot == m)
-                return;
-            *slot = m;
-            node = parent;
-        }
-    }
-
-    /// <summary>
-    /// Rotates at <paramref name="x"/>: for <paramref name="side"/> 0 a left rotation (x's right child rises), for 1 a
-    /// right rotation (x's left child rises); x goes down on <paramref name="side"/> of the risen node. One function for
-    /// both mirrors: the sides are indexes into Left/Right and LeftMax/RightMax.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)] // as the kernel's __rb_rotate_set_parents: no call per rotation
-    private void Rotate(byte* b, int x, nuint side)
-    {
-        nuint other = side ^ 1;
-        IntervalNode* xn = At(b, x);
-        int y = (&xn->Left)[other];
-        IntervalNode* yn = At(b, y);
-        int beta = (&yn->Left)[side];
-        (&xn->Left)[other] = beta;
-        (&xn->LeftMax)[other] = (&yn->LeftMax)[side];
-        // Unconditional: for a nil beta this writes the sentinel's Parent, which no fix-up step reads after a rotation
-        // (they re-read parents only of real nodes); the sentinel's Parent is scratch space throughout.
-        At(b, beta)->Parent = x;
-        int xp = xn->Parent;
-        yn->Parent = xp;
-        if (xp == None)
-            _root = y;
-        else
-        {
-            IntervalNode* p = At(b, xp);
-            (&p->Left)[SideOf(p, x)] = y; // the subtree keeps its nodes: p's max slot is unchanged
-        }
-        (&yn->Left)[side] = x;
-        xn->Parent = y;
-        // The augment rotate callback: y's slot for x now covers x and x's two remaining subtrees.
-        (&yn->LeftMax)[side] = SubtreeMax(xn);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void InsertFixup(byte* b, int z)
-    {
-        while (true)
-        {
-            int p = At(b, z)->Parent;
-            IntervalNode* pn = At(b, p);
-            if (pn->Color != Red)
-                break; // also covers p == nil (black)
-            int g = pn->Parent; // a red node is never the root, so g is real
-            IntervalNode* gn = At(b, g);
-            nuint side = SideOf(gn, p); // p is g's child on this side
-            nuint other = side ^ 1;
-            IntervalNode* un = At(b, (&gn->Left)[other]);
-            if (un->Color == Red)
-            {
-                pn->Color = Black;
-                un->Color = Black;
-                gn->Color = Red;
-                z = g;
-                continue;
-            }
-            if (z == (&pn->Left)[other])
-            {
-                // Inner grandchild: rotate it to the outside first.
-                z = p;
-                Rotate(b, z, side);
-                p = At(b, z)->Parent;
-            }
-            At(b, p)->Color = Black;
-            gn->Color = Red;
-            Rotate(b, g, other);
-        }
-        At(b, _root)->Color = Black;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void DeleteFixup(byte* b, int x)
-    {
-        while (x != _root && At(b, x)->Color == Black)
-        {
-            int p = At(b, x)->Parent;
-            IntervalNode* pn = At(b, p);
-            // x is nil only when its sibling is real (a black deficit needs a black node on the other side), so the
-            // comparison identifies x's side even then.
-            nuint side = SideOf(pn, x);
-            nuint other = side ^ 1;
-            int w = (&pn->Left)[other];
-            IntervalNode* wn = At(b, w);
-            if (wn->Color == Red)
-            {
-                wn->Color = Black;
-                pn->Color = Red;
-                Rotate(b, p, side);
-                w = (&pn->Left)[other];
-                wn = At(b, w);
-            }
-            if (At(b, (&wn->Left)[side])->Color == Black && At(b, (&wn->Left)[other])->Color == Black)
-            {
-                wn->Color = Red;
-                x = p;
-                continue;
-            }
-            if (At(b, (&wn->Left)[other])->Color == Black)
-            {
-                At(b, (&wn->Left)[side])->Color = Black;
-                wn->Color = Red;
-                Rotate(b, w, other);
-                w = (&pn->Left)[other];
-                wn = At(b, w);
-            }
-            wn->Color = pn->Color;
-            pn->Color = Black;
-            At(b, (&wn->Left)[other])->Color = Black;
-            Rotate(b, p, side);
-            x = _root;
-        }
-        At(b, x)->Color = Black;
+        IntervalLeaf* leaf = Leaf(slot);
+        leaf->Count = -1; // marks the slot free for Validate
+        leaf->Next = _freeNode;
+        _freeNode = slot;
+        _freeNodeCount++;
     }
 
     /// <summary>Runs <see cref="Validate"/> in builds that define IOMMUFD_CHECKED (Debug builds of this project).</summary>

@@ -1,11 +1,11 @@
-// Design: IntervalTree plus one caller payload per node, stored in a pooled T[] parallel to the node slab (slot
-// i = handle / 48 of _values belongs to that node).
+// Design: IntervalTree plus one caller payload per interval, stored in a pooled T[] parallel to the handle table (slot
+// h of _values belongs to handle h).
 //
-// Why parallel and not inside IntervalNode: queries and span walks never touch payloads, so keeping them out of the
-// 48-byte node keeps two nodes' hot fields per 96 bytes regardless of T, and lets T be a reference type (the
-// simulator's area objects) without making the node slab GC-scanned.
+// Why parallel and not inside the tree's leaves: queries and span walks never touch payloads, so keeping them out of
+// the 256-byte nodes keeps twelve entries per leaf regardless of T, leaves payloads in place when a split moves
+// entries, and lets T be a reference type (the simulator's area objects) without making the node slab GC-scanned.
 //
-// Invariant: _values.Length >= the base slab's capacity; slots of freed nodes hold default(T) when T contains
+// Invariant: _values.Length >= the handle table's length; slots of freed handles hold default(T) when T contains
 // references (so a removed payload is not kept alive).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;

@@ -1,8 +1,8 @@
 // Design: every buffer the unsafe core keeps (interval-tree node slabs, payload arrays, PFN batch storage) is rented
 // through one injectable UnsafeMemoryPool, never allocated with `new` on a hot path. Managed buffers are arrays
-// (Rent/Return); the interval tree's node slab is native, cache-line-aligned memory (AllocateAligned/FreeAligned),
-// because a 64-byte node only stays on one cache line if the slab itself is 64-byte aligned, which the GC heap does
-// not promise (and may move).
+// (Rent/Return); the interval tree's node slab and handle table are native, cache-line-aligned memory
+// (AllocateAligned/FreeAligned), because a 256-byte node only owns its four cache lines if the slab itself is 64-byte
+// aligned, which the GC heap does not promise (and may move).
 //
 // Why an abstraction and not ArrayPool<T> directly:
 //  * tests replace it with a tracking pool that proves every rented buffer comes back (including when an operation

@@ -1,6 +1,6 @@
 // Differential tests: the pooled interval tree and its span iterator against the sorted-list model over seeded random
-// operation sequences (1,250,000 operations in the normal run, both maxima strategies), plus a smaller run that validates every structural
-// invariant after every operation.
+// operation sequences (1,250,000 operations in the normal run), plus a smaller run that validates every structural
+// invariant after every operation. Tree sizes range from a single leaf to four levels of the B+tree.
 using IommuFd.Unsafe;
 
 namespace IommuFd.Unsafe.Tests;
@@ -9,27 +9,23 @@ public class IntervalTreeDifferentialTests
 {
     public const int OperationsPerSeed = 250_000;
 
-    // Insert has two ways of maintaining the subtree maxima, chosen by tree size (IntervalTree.RaiseOnDescentLimit):
-    // the last argument forces one (0: always the walk up; int.MaxValue: always on the way down) or, set inside the
-    // range the tree size wanders through, switches between them mid-run.
     [Theory]
-    [InlineData(1, 200, 2000, int.MaxValue)]
-    [InlineData(2, 64, 200, int.MaxValue)]
-    [InlineData(3, 400, 100_000, 0)]
-    [InlineData(4, 16, 50, 0)]
-    [InlineData(5, 120, 1000, 60)]
-    public void RandomOperations_MatchSortedListModel(int seed, int maxNodes, int scale, int raiseOnDescentLimit) =>
-        Seeds.Run(seed, rng => RunDifferential(rng, maxNodes, scale, OperationsPerSeed, validateEveryOp: false, raiseOnDescentLimit));
+    [InlineData(1, 200, 2000)]
+    [InlineData(2, 64, 200)]
+    [InlineData(3, 400, 100_000)]
+    [InlineData(4, 16, 50)]
+    [InlineData(5, 2000, 1000)]
+    public void RandomOperations_MatchSortedListModel(int seed, int maxNodes, int scale) =>
+        Seeds.Run(seed, rng => RunDifferential(rng, maxNodes, scale, OperationsPerSeed, validateEveryOp: false));
 
     [Theory]
-    [InlineData(101, 48, 300, int.MaxValue)]
-    [InlineData(102, 300, 5000, 0)]
-    [InlineData(103, 64, 500, 32)]
-    public void CheckedRun_InvariantsHoldAfterEveryOperation(int seed, int maxNodes, int scale, int raiseOnDescentLimit) =>
-        Seeds.Run(seed, rng => RunDifferential(rng, maxNodes, scale, 15_000, validateEveryOp: true, raiseOnDescentLimit));
+    [InlineData(101, 48, 300)]
+    [InlineData(102, 300, 5000)]
+    [InlineData(103, 1000, 500)]
+    public void CheckedRun_InvariantsHoldAfterEveryOperation(int seed, int maxNodes, int scale) =>
+        Seeds.Run(seed, rng => RunDifferential(rng, maxNodes, scale, 15_000, validateEveryOp: true));
 
-    internal static void RunDifferential(
-        Random rng, int maxNodes, int scale, int operations, bool validateEveryOp, int raiseOnDescentLimit = IntervalTree.DefaultRaiseOnDescentLimit)
+    internal static void RunDifferential(Random rng, int maxNodes, int scale, int operations, bool validateEveryOp)
     {
         var pool = new TrackingMemoryPool();
         var gen = new IntervalGen(rng, scale);
@@ -38,7 +34,7 @@ public class IntervalTreeDifferentialTests
         var ids = new List<int>();
         int nextId = 1;
         var actual = new List<int>();
-        var tree = new IntervalTree<int>(1, pool) { RaiseOnDescentLimit = raiseOnDescentLimit };
+        var tree = new IntervalTree<int>(1, pool);
         for (int op = 0; op < operations; op++)
         {
             int r = rng.Next(100);

@@ -264,7 +264,7 @@ public unsafe class IntervalTreeBenchmarks
         {
             ulong s = qs[i], l = ql[i];
             for (int n = t.IterFirst(s, l); n != IntervalTree.None; n = t.IterNext(n, s, l))
-                acc += t.NodeRef(n).Start;
+                acc += t.StartOf(n);
         }
         return acc;
     }

@@ -17,16 +17,10 @@ public sealed class UnsafeCoreTarget : IFuzzTarget
     private const int MaxNodes = 256;
     private const int MaxFlatPfns = 1 << 14;
 
-    // IntervalTree.Validate (full red-black and augmentation check) is internal; call it when it is there.
+    // IntervalTree.Validate (full B+tree and augmentation check) is internal; call it when it is there.
     private static readonly Action<IntervalTree>? Validate =
         typeof(IntervalTree).GetMethod("Validate", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public, Type.EmptyTypes)
             ?.CreateDelegate<Action<IntervalTree>>();
-
-    // IntervalTree.RaiseOnDescentLimit (internal) picks Insert's maxima strategy by tree size; the fuzzed trees are far
-    // below the default switch point, so two of the three trees force the other strategy or switch mid-run.
-    private static readonly Action<IntervalTree, int>? SetRaiseOnDescentLimit =
-        typeof(IntervalTree).GetProperty("RaiseOnDescentLimit", BindingFlags.Instance | BindingFlags.NonPublic | BindingFlags.Public)
-            ?.SetMethod?.CreateDelegate<Action<IntervalTree, int>>();
 
     public static string Name => "unsafe";
 
@@ -40,7 +34,7 @@ public sealed class UnsafeCoreTarget : IFuzzTarget
     {
         var reader = new FuzzReader(data);
         byte setup = reader.Byte();
-        using var trees = new Trees(raiseOnDescentLimit: setup >> 4);
+        using var trees = new Trees(); // the high nibble of setup is unused (it chose a red-black tree strategy once)
         using var pfns = new PfnModel(memoryRuns: 1 + (setup & 15));
         for (int op = 0; op < MaxOperations && reader.HasMore; op++)
         {
@@ -95,13 +89,6 @@ public sealed class UnsafeCoreTarget : IFuzzTarget
         private readonly IntervalModel[] _models = [new(), new(), new()];
         private readonly List<int>[] _nodes = [[], [], []];
         private int _nextId;
-
-        /// <summary>Tree 0 keeps the default strategy, tree 1 always walks up, tree 2 switches at the given size.</summary>
-        public Trees(int raiseOnDescentLimit)
-        {
-            SetRaiseOnDescentLimit?.Invoke(_trees[1], 0);
-            SetRaiseOnDescentLimit?.Invoke(_trees[2], raiseOnDescentLimit);
-        }
 
         public void Insert(int k, ref FuzzReader reader)
         {
