@@ -486,23 +486,21 @@ public unsafe partial class IntervalTree : IDisposable
         return i;
     }
 
+    /// <summary>The greatest of the first <paramref name="count"/> values (0 for none).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static ulong LeafMax(IntervalLeaf* leaf)
+    private static ulong MaxOf(ulong* values, int count)
     {
         ulong m = 0;
-        for (int j = 0; j < leaf->Count; j++)
-            m = leaf->Lasts[j] > m ? leaf->Lasts[j] : m;
+        for (int j = 0; j < count; j++)
+            m = values[j] > m ? values[j] : m;
         return m;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static ulong InnerMax(IntervalInner* n)
-    {
-        ulong m = 0;
-        for (int j = 0; j < n->Count; j++)
-            m = n->Max[j] > m ? n->Max[j] : m;
-        return m;
-    }
+    /// <summary>The greatest Last in a leaf.</summary>
+    private static ulong LeafMax(IntervalLeaf* leaf) => MaxOf(leaf->Lasts, leaf->Count);
+
+    /// <summary>The greatest Last below an inner node (the greatest of its children's maxima).</summary>
+    private static ulong InnerMax(IntervalInner* n) => MaxOf(n->Max, n->Count);
 
     /// <summary>Removes a live interval (the kernel's interval_tree_remove); O(log n). Never fails for a live handle.</summary>
     /// <param name="node">A handle returned by <see cref="Insert"/> and not yet removed.</param>
