@@ -127,11 +127,8 @@ public unsafe partial class IntervalTree : IDisposable
     /// <summary>The interval with the lowest start (first in order), or <see cref="None"/>; O(1).</summary>
     public int Leftmost => _firstLeaf < 0 ? None : Leaf(_firstLeaf)->Handles[0];
 
-    /// <summary>Number of handles available before the next growth of the handle table.</summary>
-    public int Capacity => _handleCapacity - 1;
-
-    /// <summary>Height of the tree: 0 when the root is a leaf (or the tree is empty).</summary>
-    internal int Height => _height;
+    /// <summary>Number of handles available before the next growth of the handle table (0 once disposed).</summary>
+    public int Capacity => Math.Max(_handleCapacity - 1, 0);
 
     /// <summary>Gets the start (inclusive) of a live interval.</summary>
     /// <param name="node">A live handle.</param>

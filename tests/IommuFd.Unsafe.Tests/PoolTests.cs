@@ -72,6 +72,12 @@ public class PoolTests
         tree.Dispose();
         tree.Dispose();
         pool.AssertAllReturned();
+        // A disposed tree reads as empty and never touches the returned memory.
+        Assert.Equal(0, tree.Count);
+        Assert.Equal(0, tree.Capacity);
+        Assert.Equal(IntervalTree.None, tree.IterFirst(0, ulong.MaxValue));
+        Assert.Equal(IntervalTree.None, tree.Leftmost);
+        Assert.False(tree.IsLive(1));
         Assert.Throws<ObjectDisposedException>(() => tree.Insert(1, 2, 3));
         pool.AssertAllReturned();
     }
