@@ -145,10 +145,22 @@ public unsafe partial class IntervalTree : IDisposable
     /// <returns>The next interval in start order.</returns>
     public int GetNext(int node)
     {
-        IntervalLeaf* leaf = Locate(CheckLive(node), out int slot);
-        if (slot + 1 < leaf->Count)
-            return leaf->Handles[slot + 1];
-        return leaf->Next < 0 ? None : Leaf(leaf->Next)->Handles[0];
+        IntervalLeaf* leaf = Successor(Locate(CheckLive(node), out int slot), slot, out int next);
+        return leaf == null ? None : leaf->Handles[next];
+    }
+
+    /// <summary>
+    /// The position after <paramref name="slot"/> of <paramref name="leaf"/> in start order: the next entry of the leaf,
+    /// or the first of the next leaf; null when there is none.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private IntervalLeaf* Successor(IntervalLeaf* leaf, int slot, out int next)
+    {
+        next = slot + 1;
+        if (next < leaf->Count)
+            return leaf;
+        next = 0;
+        return leaf->Next < 0 ? null : Leaf(leaf->Next);
     }
 
     /// <summary>The in-order predecessor of a live interval, or <see cref="None"/>.</summary>
@@ -294,9 +306,8 @@ public unsafe partial class IntervalTree : IDisposable
         int h = TakeHandle();
         if (_root < 0)
         {
-            _root = TakeNode();
+            _root = TakeNode(); // an empty tree has height 0 already
             _firstLeaf = _root;
-            _height = 0;
             IntervalLeaf* root = Leaf(_root);
             root->Count = 0;
             root->Parent = -1;
@@ -620,6 +631,12 @@ public unsafe partial class IntervalTree : IDisposable
     {
         if (_count != 0)
             OnClear(_handlesUsed);
+        ForgetAll();
+    }
+
+    /// <summary>Forgets every node and handle (Clear, Dispose); unlike ResetEmpty, handles start again at 1.</summary>
+    private void ForgetAll()
+    {
         ResetEmpty();
         _handlesUsed = 1;
         _freeHandle = 0;
@@ -633,10 +650,7 @@ public unsafe partial class IntervalTree : IDisposable
             return;
         _disposed = true;
         ReleaseNative();
-        ResetEmpty();
-        _handlesUsed = 1;
-        _freeHandle = 0;
-        _count = 0;
+        ForgetAll();
         OnDispose();
         GC.SuppressFinalize(this);
     }
