@@ -39,9 +39,15 @@ public unsafe partial class IntervalTree
         // leaf) is the first candidate the full walk would test. If it starts past `last` nothing later can match
         // (starts are sorted); if it overlaps it is the answer. In a run of disjoint intervals, which is what
         // iommufd's trees hold, one of the two is always true.
-        IntervalLeaf* leaf = Successor(Locate(node, out int slot), slot, out int j);
-        if (leaf == null)
-            return None;
+        IntervalLeaf* leaf = Locate(node, out int slot);
+        int j = slot + 1;
+        if (j == leaf->Count)
+        {
+            if (leaf->Next < 0)
+                return None;
+            leaf = Leaf(leaf->Next);
+            j = 0;
+        }
         if (leaf->Starts[j] > last)
             return None;
         if (leaf->Lasts[j] >= start)

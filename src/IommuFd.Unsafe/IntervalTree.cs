@@ -145,22 +145,12 @@ public unsafe partial class IntervalTree : IDisposable
     /// <returns>The next interval in start order.</returns>
     public int GetNext(int node)
     {
-        IntervalLeaf* leaf = Successor(Locate(CheckLive(node), out int slot), slot, out int next);
-        return leaf == null ? None : leaf->Handles[next];
-    }
-
-    /// <summary>
-    /// The position after <paramref name="slot"/> of <paramref name="leaf"/> in start order: the next entry of the leaf,
-    /// or the first of the next leaf; null when there is none.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private IntervalLeaf* Successor(IntervalLeaf* leaf, int slot, out int next)
-    {
-        next = slot + 1;
-        if (next < leaf->Count)
-            return leaf;
-        next = 0;
-        return leaf->Next < 0 ? null : Leaf(leaf->Next);
+        // The same step as iter_next's fast path, written out there too: a shared helper returning the position cost
+        // the span walk ~5% at 1k (119 vs 125 ns per walk).
+        IntervalLeaf* leaf = Locate(CheckLive(node), out int slot);
+        if (slot + 1 < leaf->Count)
+            return leaf->Handles[slot + 1];
+        return leaf->Next < 0 ? None : Leaf(leaf->Next)->Handles[0];
     }
 
     /// <summary>The in-order predecessor of a live interval, or <see cref="None"/>.</summary>
