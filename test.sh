@@ -3,7 +3,7 @@
 #   ./test.sh            (extra arguments go to `dotnet test`, e.g. ./test.sh --filter LayoutOracle)
 # It installs what the tests need (gcc for the layout oracle and the C anchors), fetches the header sets
 # (uapi-headers/fetch; offline once fetched), runs every test project of IommuFdSdk.sln (Debug) and the unsafe core's
-# tests once more in Release; the closing line counts both runs.
+# tests twice more in Release (vector paths, then scalar fallbacks); the closing line counts all runs.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -30,10 +30,13 @@ trap 'rm -f "$log"' EXIT
 set +e
 dotnet test IommuFdSdk.sln "$@" 2>&1 | tee "$log"
 rc=${PIPESTATUS[0]}
-# The unsafe core once more, optimised: its branch-free selects, register-resident cursors and AggressiveOptimization
-# paths only exist in Release code, which the Debug run above never executes.
+# The unsafe core once more, optimised: its vector node scans, register-resident cursors and AggressiveOptimization
+# paths only exist in Release code, which the Debug run above never executes. Then again with 256-bit vectors off, so
+# the scalar fallbacks (hardware without AVX2, e.g. Arm64) run too.
 if [[ $# -eq 0 ]]; then
     dotnet test tests/IommuFd.Unsafe.Tests -c Release 2>&1 | tee -a "$log"
+    (( PIPESTATUS[0] == 0 )) || rc=1
+    DOTNET_EnableAVX2=0 dotnet test tests/IommuFd.Unsafe.Tests -c Release --no-build 2>&1 | tee -a "$log"
     (( PIPESTATUS[0] == 0 )) || rc=1
 fi
 set -e
