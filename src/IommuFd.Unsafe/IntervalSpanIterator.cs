@@ -2,9 +2,13 @@
 // [FirstIndex, LastIndex] of one IntervalTree and yields alternating maximal *used* spans (covered by the union of the
 // nodes) and *holes* (covered by none). It reports spans, never nodes.
 //
-// State: _node0/_node1 are the kernel's nodes[0] (the node with the greatest Last of the current used run) and nodes[1]
-// (the first node after the run's gap, or None). Start/Last alias start_hole/start_used and last_hole/last_used, as the
-// kernel's unions do; _isHole is 1 (hole), 0 (used) or -1 (done).
+// State: the kernel's nodes[0] (the node with the greatest Last of the current used run) is kept as _hasNode0 and its
+// Last, _node0Last; nodes[1] (the first node after the run's gap, or none) as a tree position (_node1, its leaf, null
+// for none, and _node1Index) and its Start, _node1Start. Positions, not handles: a step reads the next entry straight
+// from the leaf instead of looking a handle up. Positions are only valid while the tree is unchanged, so the iterator
+// records the tree's version and a step after a change throws (the kernel leaves that case undefined). Start/Last
+// alias start_hole/start_used and last_hole/last_used, as the kernel's unions do; _isHole is 1 (hole), 0 (used) or
+// -1 (done).
 //
 // Invariants (tests check them on random trees): 1. spans exactly tile [FirstIndex, LastIndex], no gap, no overlap;
 // 2. holes and used spans alternate (greedy: never two of a kind in a row); 3. a used span is fully covered by nodes,
@@ -27,13 +31,15 @@ public readonly record struct IntervalSpan(ulong Start, ulong Last, bool IsHole)
 /// (the kernel's interval_tree_span_iter). Allocation-free.
 /// </summary>
 [StructLayout(LayoutKind.Auto)]
-public ref struct IntervalSpanIterator
+public unsafe ref struct IntervalSpanIterator
 {
     private readonly IntervalTree _tree;
-    private int _node0;
-    private int _node1;
-    private ulong _node0Last;   // node0's Last and node1's Start, kept so that stepping never looks a handle up again
+    private IntervalLeaf* _node1;
+    private int _node1Index;
     private ulong _node1Start;
+    private ulong _node0Last;
+    private bool _hasNode0;
+    private int _version;
     private ulong _firstIndex;
     private ulong _lastIndex;
     private ulong _start;
@@ -42,7 +48,7 @@ public ref struct IntervalSpanIterator
     private bool _started;
 
     /// <summary>Positions a new iterator on the first span (interval_tree_span_iter_first).</summary>
-    /// <param name="tree">The tree to walk.</param>
+    /// <param name="tree">The tree to walk; it must not change while the iterator is in use.</param>
     /// <param name="firstIndex">First index of the range (inclusive).</param>
     /// <param name="lastIndex">Last index of the range (inclusive); must be at least <paramref name="firstIndex"/>.</param>
     public IntervalSpanIterator(IntervalTree tree, ulong firstIndex, ulong lastIndex)
@@ -96,9 +102,10 @@ public ref struct IntervalSpanIterator
     {
         _firstIndex = firstIndex;
         _lastIndex = lastIndex;
-        _node0 = IntervalTree.None;
-        _node1 = _tree.IterFirst(firstIndex, lastIndex);
-        if (_node1 == IntervalTree.None)
+        _version = _tree.Version;
+        _hasNode0 = false;
+        _node1 = _tree.FirstPosition(firstIndex, lastIndex, out _node1Index);
+        if (_node1 == null)
         {
             // No node intersects: the whole range is one hole.
             _start = firstIndex;
@@ -106,7 +113,7 @@ public ref struct IntervalSpanIterator
             _isHole = 1;
             return;
         }
-        ulong node1Start = _tree.StartOf(_node1); // IterFirst just returned it: no lookup
+        ulong node1Start = _node1->Starts[_node1Index];
         if (node1Start > firstIndex)
         {
             // Leading hole on the first iteration.
@@ -125,57 +132,54 @@ public ref struct IntervalSpanIterator
         if (_last >= lastIndex)
         {
             _last = lastIndex;
-            _node0 = IntervalTree.None;
-            _node1 = IntervalTree.None;
+            _hasNode0 = false;
+            _node1 = null;
         }
     }
 
     // interval_tree_span_iter_next_gap: roll node1 forward over every node that overlaps or touches the run, leaving
-    // node0 = the node with the greatest Last of the run and node1 = the first node after a gap (or None).
+    // node0 = the node with the greatest Last of the run and node1 = the first node after a gap (or none).
     private void NextGap()
     {
         IntervalTree tree = _tree;
-        int cur = _node1;
-        int best = cur;
-        ulong bestLast = tree.LastOf(cur); // usually the handle the tree just returned: no lookup
+        IntervalLeaf* leaf = _node1;
+        int index = _node1Index;
+        ulong bestLast = leaf->Lasts[index];
         ulong first = _firstIndex, lastIndex = _lastIndex;
         while (true)
         {
-            int next = tree.IterNextBounds(cur, first, lastIndex, out ulong nextStart, out ulong nextLast);
-            if (next == IntervalTree.None)
-            {
-                cur = IntervalTree.None;
+            leaf = tree.NextPosition(leaf, ref index, first, lastIndex);
+            if (leaf == null)
                 break;
-            }
+            ulong nextStart = leaf->Starts[index];
             // The kernel's (last >= start || last + 1 == start); the second term wraps harmlessly at ulong.MaxValue.
             if (!(bestLast >= nextStart || bestLast + 1 == nextStart))
             {
-                cur = next;
                 _node1Start = nextStart;
                 break;
             }
+            ulong nextLast = leaf->Lasts[index];
             if (nextLast > bestLast)
-            {
-                best = next;
                 bestLast = nextLast;
-            }
-            cur = next;
         }
-        _node0 = best;
+        _hasNode0 = true;
         _node0Last = bestLast;
-        _node1 = cur;
+        _node1 = leaf;
+        _node1Index = index;
     }
 
     /// <summary>Steps to the next span (interval_tree_span_iter_next).</summary>
+    /// <exception cref="InvalidOperationException">The tree changed since the iterator was positioned.</exception>
     public void Next()
     {
-        if (_node0 == IntervalTree.None && _node1 == IntervalTree.None)
+        if (_version != _tree.Version)
+            ThrowHelper.ThrowInvalidOperationException_TreeChanged();
+        if (!_hasNode0 && _node1 == null)
         {
             _isHole = -1;
             return;
         }
 
-        IntervalTree tree = _tree;
         if (_isHole == 1)
         {
             // After a hole comes the used run node0 ends.
@@ -184,19 +188,19 @@ public ref struct IntervalSpanIterator
             if (_last >= _lastIndex)
             {
                 _last = _lastIndex;
-                _node0 = IntervalTree.None;
-                _node1 = IntervalTree.None;
+                _hasNode0 = false;
+                _node1 = null;
             }
             _isHole = 0;
             return;
         }
 
-        if (_node1 == IntervalTree.None)
+        if (_node1 == null)
         {
             // Trailing hole.
             _start = _node0Last + 1;
             _last = _lastIndex;
-            _node0 = IntervalTree.None;
+            _hasNode0 = false;
             _isHole = 1;
             return;
         }
@@ -213,6 +217,7 @@ public ref struct IntervalSpanIterator
     /// index is inside the current span or right after it, otherwise a fresh search.
     /// </summary>
     /// <param name="newIndex">The new first index; past <see cref="LastIndex"/> ends the iteration.</param>
+    /// <exception cref="InvalidOperationException">The tree changed since the iterator was positioned and the new index needs it.</exception>
     public void Advance(ulong newIndex)
     {
         if (_isHole == -1)

@@ -1,7 +1,8 @@
 // Design: overlap queries with the kernel's contract (interval_tree_generic.h): IterFirst returns the lowest-start
 // node overlapping [start, last], IterNext continues in start order, both O(log n + k). [a0, a1] and [b0, b1] overlap
-// iff a0 <= b1 && b0 <= a1 (all bounds inclusive).
-using System.Diagnostics;
+// iff a0 <= b1 && b0 <= a1 (all bounds inclusive). Both are written over positions (a leaf and an index in it):
+// the handle API locates a handle's position and names the position it finds; the span iterator keeps positions
+// and never touches a handle. A position is only valid while the tree is unchanged (Version counts changes).
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -19,9 +20,8 @@ public unsafe partial class IntervalTree
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public int IterFirst(ulong start, ulong last)
     {
-        if (_root < 0)
-            return None;
-        return FirstFrom(_root, 0, start, last);
+        IntervalLeaf* leaf = FirstPosition(start, last, out int index);
+        return leaf == null ? None : Found(leaf, index);
     }
 
     /// <summary>
@@ -35,59 +35,74 @@ public unsafe partial class IntervalTree
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public int IterNext(int node, ulong start, ulong last)
     {
+        IntervalLeaf* leaf = Locate(node, out int index);
+        leaf = NextPosition(leaf, ref index, start, last);
+        return leaf == null ? None : Found(leaf, index);
+    }
+
+    // Positions (see the design note): entries move between leaves on a split or a shift and the slab moves when it
+    // grows, so a kept position is checked against Version before use.
+
+    /// <summary>Counts changes to the tree, so that iterators holding positions can refuse to go on after one.</summary>
+    internal int Version => _version;
+
+    /// <summary>iter_first as a position: the leaf of the lowest-start overlap and its index there, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal IntervalLeaf* FirstPosition(ulong start, ulong last, out int index)
+    {
+        if (_root < 0)
+        {
+            index = 0;
+            return null;
+        }
+        return FirstFrom(_root, 0, start, last, out index);
+    }
+
+    /// <summary>iter_next as a position: from the entry at (<paramref name="leaf"/>, <paramref name="index"/>) to the next overlap, or null.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal IntervalLeaf* NextPosition(IntervalLeaf* leaf, ref int index, ulong start, ulong last)
+    {
         // Fast path, inlined into query and span loops: the in-order successor (next in the leaf, or first of the next
         // leaf) is the first candidate the full walk would test. If it starts past `last` nothing later can match
         // (starts are sorted); if it overlaps it is the answer. In a run of disjoint intervals, which is what
         // iommufd's trees hold, one of the two is always true.
-        IntervalLeaf* leaf = Locate(node, out int slot);
-        int j = slot + 1;
-        if (j == leaf->Count)
+        IntervalLeaf* next = leaf;
+        int j = index + 1;
+        if (j == next->Count)
         {
-            if (leaf->Next < 0)
-                return None;
-            leaf = Leaf(leaf->Next);
+            if (next->Next < 0)
+                return null;
+            next = Leaf(next->Next);
             j = 0;
         }
-        if (leaf->Starts[j] > last)
-            return None;
-        if (leaf->Lasts[j] >= start)
-            return Found(leaf, j);
-        return IterNextSlow(node, start, last);
-    }
-
-    /// <summary><see cref="IterNext(int, ulong, ulong)"/> that also returns the next interval's bounds (for span walks).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal int IterNextBounds(int node, ulong start, ulong last, out ulong nextStart, out ulong nextLast)
-    {
-        int next = IterNext(node, start, last);
-        if (next == None)
+        if (next->Starts[j] > last)
+            return null;
+        if (next->Lasts[j] >= start)
         {
-            nextStart = nextLast = 0;
-            return None;
+            index = j;
+            return next;
         }
-        // Every path that returns a handle remembered where it is (Found).
-        Debug.Assert(_cachedHandle == next);
-        nextStart = _cachedLeaf->Starts[_cachedSlot];
-        nextLast = _cachedLeaf->Lasts[_cachedSlot];
-        return next;
+        return NextPositionSlow(leaf, ref index, start, last);
     }
 
     // The pruned walk, used only when the in-order successor does not overlap (nested or overlapping intervals).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private int IterNextSlow(int node, ulong start, ulong last)
+    private IntervalLeaf* NextPositionSlow(IntervalLeaf* leaf, ref int index, ulong start, ulong last)
     {
-        int child = _leafOf[node];
-        IntervalLeaf* leaf = Locate(node, out int slot);
         // The rest of this leaf: starts are sorted, so the first one past `last` ends the query.
-        for (int j = slot + 1; j < leaf->Count; j++)
+        for (int j = index + 1; j < leaf->Count; j++)
         {
             if (leaf->Starts[j] > last)
-                return None;
+                return null;
             if (leaf->Lasts[j] >= start)
-                return Found(leaf, j);
+            {
+                index = j;
+                return leaf;
+            }
         }
         // Climb until a later sibling subtree reaches `start`, then take its first overlap: subtrees whose maximum is
         // below start are skipped whole, which keeps the O(log n + k) bound.
+        int child = SlotOfLeaf(leaf);
         int depth = _height;
         int p = leaf->Parent;
         while (p >= 0)
@@ -97,14 +112,14 @@ public unsafe partial class IntervalTree
             for (int i = IndexOfChild(n, child) + 1; i < n->Count; i++)
             {
                 if (n->Keys[i - 1] > last)
-                    return None; // every start from child i on is at least this key
+                    return null; // every start from child i on is at least this key
                 if (n->Max[i] >= start)
-                    return FirstFrom(n->Children[i], depth + 1, start, last);
+                    return FirstFrom(n->Children[i], depth + 1, start, last, out index);
             }
             child = p;
             p = n->Parent;
         }
-        return None;
+        return null;
     }
 
     /// <summary>
@@ -114,22 +129,24 @@ public unsafe partial class IntervalTree
     /// overlaps unless it starts past <paramref name="last"/> (then nothing later does either).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int FirstFrom(int node, int depth, ulong start, ulong last)
+    private IntervalLeaf* FirstFrom(int node, int depth, ulong start, ulong last, out int index)
     {
+        index = 0;
         for (; depth < _height; depth++)
         {
             IntervalInner* n = Inner(node);
             int count = n->Count;
             int i = FirstAtLeast(n->Max, count, start);
             if (i == count || (i > 0 && n->Keys[i - 1] > last))
-                return None;
+                return null;
             node = n->Children[i];
         }
         IntervalLeaf* leaf = Leaf(node);
         int j = FirstAtLeast(leaf->Lasts, leaf->Count, start);
         if (j == leaf->Count)
-            return None; // only for the root leaf of a tree whose maximum is below start
-        return leaf->Starts[j] <= last ? Found(leaf, j) : None;
+            return null; // only for the root leaf of a tree whose maximum is below start
+        index = j;
+        return leaf->Starts[j] <= last ? leaf : null;
     }
 
     /// <summary>Returns the handle at <paramref name="slot"/> of <paramref name="leaf"/>, remembering where it is for the caller's next question.</summary>
@@ -168,6 +185,7 @@ public unsafe partial class IntervalTree
         private readonly IntervalTree _tree;
         private readonly ulong _start;
         private readonly ulong _last;
+        private readonly int _version;
         private int _current;
         private bool _started;
 
@@ -176,6 +194,7 @@ public unsafe partial class IntervalTree
             _tree = tree;
             _start = start;
             _last = last;
+            _version = tree._version;
             _current = None;
             _started = false;
         }
@@ -189,8 +208,11 @@ public unsafe partial class IntervalTree
 
         /// <summary>Moves to the next overlapping node.</summary>
         /// <returns>False when there is none.</returns>
+        /// <exception cref="InvalidOperationException">The tree changed since the enumeration began.</exception>
         public bool MoveNext()
         {
+            if (_version != _tree._version)
+                ThrowHelper.ThrowInvalidOperationException_TreeChanged();
             if (!_started)
             {
                 _started = true;

@@ -27,6 +27,10 @@ internal static class ThrowHelper
         throw new InvalidOperationException("The interval tree cannot hold more nodes.");
 
     [DoesNotReturn]
+    public static void ThrowInvalidOperationException_TreeChanged() =>
+        throw new InvalidOperationException("The interval tree changed during iteration; start a new iteration.");
+
+    [DoesNotReturn]
     public static void ThrowInvalidOperationException_Invariant(string message) =>
         throw new InvalidOperationException("Invariant violated: " + message);
 

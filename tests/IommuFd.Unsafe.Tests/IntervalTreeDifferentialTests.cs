@@ -136,4 +136,38 @@ public class IntervalTreeDifferentialTests
         tree.Dispose();
         pool.AssertAllReturned();
     }
+
+    [Fact]
+    public void HandleApi_StaleOrForeignHandles_ThrowInsteadOfReadingFreedSlots()
+    {
+        // Every public handle path (iter_next included, which skips the check on its hot path) must refuse a handle
+        // that is not live: removed, never issued, None, negative, or from before a Clear or Dispose.
+        var tree = new IntervalTree(4);
+        var live = new List<int>();
+        for (ulong i = 0; i < 40; i++)
+            live.Add(tree.Insert(i * 10, i * 10 + 4));
+        int removed = live[17];
+        tree.Remove(removed);
+        int first = tree.IterFirst(0, 1000);
+        Assert.Equal(live[0], first);
+        foreach (int bad in new[] { removed, IntervalTree.None, -3, 41, int.MaxValue })
+        {
+            Assert.Throws<ArgumentException>(() => tree.IterNext(bad, 0, 1000));
+            Assert.Throws<ArgumentException>(() => tree.GetNext(bad));
+            Assert.Throws<ArgumentException>(() => tree.GetPrevious(bad));
+            Assert.Throws<ArgumentException>(() => tree.GetStart(bad));
+            Assert.Throws<ArgumentException>(() => tree.GetLast(bad));
+            Assert.Throws<ArgumentException>(() => tree.Remove(bad));
+        }
+        Assert.Equal(live[1], tree.IterNext(first, 0, 1000)); // the failures changed nothing
+        Assert.Equal(39, tree.Count);
+        tree.Validate();
+
+        tree.Clear();
+        Assert.Throws<ArgumentException>(() => tree.IterNext(first, 0, 1000));
+        tree.Insert(5, 6);
+        tree.Dispose();
+        Assert.Throws<ArgumentException>(() => tree.IterNext(1, 0, 1000));
+        Assert.Throws<ArgumentException>(() => tree.GetStart(1));
+    }
 }

@@ -166,4 +166,70 @@ public class SpanIteratorTests
             new(5, 9, true), new(10, 29, false), new(30, ulong.MaxValue - 2, true), new(ulong.MaxValue - 1, ulong.MaxValue, false),
         ], spans);
     }
+
+    [Fact]
+    public void SpanIterator_TreeChangedMidWalk_NextThrows_FreshSearchRecovers()
+    {
+        // The iterator holds tree positions, which a change invalidates (entries move, the slab can move): stepping
+        // after one must refuse, not read stale memory; an Advance that searches afresh is a new walk and is fine.
+        using var tree = new IntervalTree(4);
+        for (ulong i = 0; i < 64; i++)
+            tree.Insert(i * 100, i * 100 + 49);
+        var it = tree.Spans(0, 10_000);
+        Assert.True(it.IsUsed);
+        int h = tree.Insert(50, 99); // fills the first hole, splits leaves, grows the slab
+        Assert.Contains("changed", NextError(it)?.Message);
+
+        it.Advance(5_000); // not inside or right after the current span: a fresh search
+        Assert.Equal((5_000UL, 5_049UL, false), (it.Start, it.Last, it.IsHole));
+        it.Next();
+        Assert.Equal((5_050UL, 5_099UL, true), (it.Start, it.Last, it.IsHole));
+
+        Assert.Null(NextError(it));
+        tree.Remove(h);
+        Assert.NotNull(NextError(it));
+        it = tree.Spans(0, 10_000);
+        tree.Clear();
+        Assert.NotNull(NextError(it));
+    }
+
+    [Fact]
+    public void OverlapEnumerator_TreeChangedMidEnumeration_Throws()
+    {
+        using var tree = new IntervalTree();
+        tree.Insert(0, 9);
+        tree.Insert(5, 19);
+        var seen = new List<int>();
+        var e = tree.Overlapping(0, 100);
+        Assert.True(e.MoveNext());
+        seen.Add(e.Current);
+        tree.Insert(30, 39);
+        bool threw = false;
+        try
+        {
+            e.MoveNext();
+        }
+        catch (InvalidOperationException)
+        {
+            threw = true;
+        }
+        Assert.True(threw);
+        foreach (int h in tree.Overlapping(0, 100))
+            seen.Add(h);
+        Assert.Equal(4, seen.Count); // a fresh enumeration sees all three
+    }
+
+    // A ref struct cannot be captured by Assert.Throws' lambda: step a copy and report what it threw.
+    private static InvalidOperationException? NextError(IntervalSpanIterator it)
+    {
+        try
+        {
+            it.Next();
+            return null;
+        }
+        catch (InvalidOperationException e)
+        {
+            return e;
+        }
+    }
 }
