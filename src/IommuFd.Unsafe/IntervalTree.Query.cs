@@ -173,20 +173,27 @@ public unsafe partial class IntervalTree
     /// <returns>The iterator, positioned on the first span.</returns>
     public IntervalSpanIterator Spans(ulong firstIndex, ulong lastIndex) => new(this, firstIndex, lastIndex);
 
-    /// <summary>Enumerates the nodes overlapping [<paramref name="start"/>, <paramref name="last"/>] in start order.</summary>
+    /// <summary>
+    /// Enumerates the intervals overlapping [<paramref name="start"/>, <paramref name="last"/>] in start order (the
+    /// iter_first / iter_next walk), each with its bounds, without a handle lookup per step.
+    /// </summary>
     /// <param name="start">First index (inclusive).</param>
     /// <param name="last">Last index (inclusive).</param>
-    /// <returns>An allocation-free enumerator of node handles.</returns>
+    /// <returns>An allocation-free enumerator; the tree must not change while it is in use.</returns>
     public OverlapEnumerator Overlapping(ulong start, ulong last) => new(this, start, last);
 
-    /// <summary>An allocation-free enumerator of the nodes overlapping a query, in start order.</summary>
-    public ref struct OverlapEnumerator
+    /// <summary>
+    /// An allocation-free enumerator of the intervals overlapping a query, in start order. It keeps a tree position, so
+    /// stepping after the tree changed throws instead of reading moved entries.
+    /// </summary>
+    public unsafe ref struct OverlapEnumerator
     {
         private readonly IntervalTree _tree;
         private readonly ulong _start;
         private readonly ulong _last;
         private readonly int _version;
-        private int _current;
+        private IntervalLeaf* _leaf;   // the current entry's leaf; null before the first step and after the last
+        private int _index;
         private bool _started;
 
         internal OverlapEnumerator(IntervalTree tree, ulong start, ulong last)
@@ -195,18 +202,20 @@ public unsafe partial class IntervalTree
             _start = start;
             _last = last;
             _version = tree._version;
-            _current = None;
+            _leaf = null;
+            _index = 0;
             _started = false;
         }
 
-        /// <summary>The current node handle.</summary>
-        public readonly int Current => _current;
+        /// <summary>The current interval: its handle and bounds (valid after <see cref="MoveNext"/> returned true).</summary>
+        public readonly IntervalEntry Current =>
+            new(_leaf->Handles[_index], _leaf->Starts[_index], _leaf->Lasts[_index]);
 
         /// <summary>Returns this enumerator (foreach support).</summary>
         /// <returns>This enumerator.</returns>
         public readonly OverlapEnumerator GetEnumerator() => this;
 
-        /// <summary>Moves to the next overlapping node.</summary>
+        /// <summary>Moves to the next overlapping interval.</summary>
         /// <returns>False when there is none.</returns>
         /// <exception cref="InvalidOperationException">The tree changed since the enumeration began.</exception>
         public bool MoveNext()
@@ -216,13 +225,19 @@ public unsafe partial class IntervalTree
             if (!_started)
             {
                 _started = true;
-                _current = _tree.IterFirst(_start, _last);
+                _leaf = _tree.FirstPosition(_start, _last, out _index);
             }
-            else if (_current != None)
+            else if (_leaf != null)
             {
-                _current = _tree.IterNext(_current, _start, _last);
+                _leaf = _tree.NextPosition(_leaf, ref _index, _start, _last);
             }
-            return _current != None;
+            return _leaf != null;
         }
     }
 }
+
+/// <summary>One interval reported by <see cref="IntervalTree.Overlapping"/>: its handle and its bounds (inclusive).</summary>
+/// <param name="Node">The interval's handle.</param>
+/// <param name="Start">First index (inclusive).</param>
+/// <param name="Last">Last index (inclusive).</param>
+public readonly record struct IntervalEntry(int Node, ulong Start, ulong Last);

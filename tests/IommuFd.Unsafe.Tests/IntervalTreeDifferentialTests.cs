@@ -72,6 +72,15 @@ public class IntervalTreeDifferentialTests
                     var expected = model.Overlapping(qs, ql).ToList();
                     if (!expected.SequenceEqual(actual))
                         Assert.Fail($"query [{qs}, {ql}]: expected [{string.Join(",", expected)}] got [{string.Join(",", actual)}]");
+                    // The position-based enumerator: the same intervals in the same order, with their own bounds.
+                    int k = 0;
+                    foreach (IntervalEntry entry in tree.Overlapping(qs, ql))
+                    {
+                        Assert.True(k < actual.Count && tree[entry.Node] == actual[k], $"query [{qs}, {ql}]: enumerator differs at {k}");
+                        Assert.Equal((tree.GetStart(entry.Node), tree.GetLast(entry.Node)), (entry.Start, entry.Last));
+                        k++;
+                    }
+                    Assert.Equal(actual.Count, k);
                 }
                 else if (r < 98)
                 {

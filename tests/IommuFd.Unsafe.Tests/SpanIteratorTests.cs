@@ -202,7 +202,7 @@ public class SpanIteratorTests
         var seen = new List<int>();
         var e = tree.Overlapping(0, 100);
         Assert.True(e.MoveNext());
-        seen.Add(e.Current);
+        seen.Add(e.Current.Node);
         tree.Insert(30, 39);
         bool threw = false;
         try
@@ -214,8 +214,8 @@ public class SpanIteratorTests
             threw = true;
         }
         Assert.True(threw);
-        foreach (int h in tree.Overlapping(0, 100))
-            seen.Add(h);
+        foreach (IntervalEntry entry in tree.Overlapping(0, 100))
+            seen.Add(entry.Node);
         Assert.Equal(4, seen.Count); // a fresh enumeration sees all three
     }
 

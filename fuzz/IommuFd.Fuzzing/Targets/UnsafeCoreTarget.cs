@@ -147,6 +147,14 @@ public sealed class UnsafeCoreTarget : IFuzzTarget
             List<int> expected = _models[k].Overlapping(start, last).ToList();
             FuzzCheck.That(expected.SequenceEqual(actual), () => $"overlaps of [{start:x}, {last:x}]: expected [{string.Join(",", expected)}], got [{string.Join(",", actual)}]");
             FuzzCheck.Equal(expected.Count > 0, tree.Intersects(start, last), $"Intersects([{start:x}, {last:x}])");
+            int i = 0;
+            foreach (IntervalEntry entry in tree.Overlapping(start, last))
+            {
+                FuzzCheck.That(i < actual.Count && tree[entry.Node] == actual[i], () => $"Overlapping([{start:x}, {last:x}]) differs from iter_next at {i}");
+                FuzzCheck.That(entry.Start == tree.GetStart(entry.Node) && entry.Last == tree.GetLast(entry.Node), () => $"Overlapping([{start:x}, {last:x}]) reports wrong bounds at {i}");
+                i++;
+            }
+            FuzzCheck.Equal(actual.Count, i, $"Overlapping([{start:x}, {last:x}]) count");
         }
 
         public void CheckSpans(int k, ref FuzzReader reader)
