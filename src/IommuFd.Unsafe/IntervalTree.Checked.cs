@@ -83,7 +83,7 @@ public unsafe partial class IntervalTree
     private void ValidateSubtree(int node, int depth, int parent, ref int counted, ref int expectedLeaf,
         ref int previousLeaf, ref ulong previousStart, out ulong max)
     {
-        // Recursion depth is the tree height (log base 6 or more of n).
+        // Recursion depth is the tree height (log base 8 or more of n).
         if (Leaf(node)->Parent != parent)
             ThrowHelper.ThrowInvalidOperationException_Invariant($"node {node}: parent link broken");
         max = 0;

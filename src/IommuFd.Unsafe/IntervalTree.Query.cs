@@ -82,13 +82,18 @@ public unsafe partial class IntervalTree
             index = j;
             return next;
         }
-        return NextPositionSlow(leaf, ref index, start, last);
+        // The slow path hands its index back through a field: passing `index` by reference to a call that is not
+        // inlined would pin it (and the caller's loop variable) to the stack on the fast path too.
+        IntervalLeaf* found = NextPositionSlow(leaf, index, start, last);
+        index = _slowIndex;
+        return found;
     }
 
     // The pruned walk, used only when the in-order successor does not overlap (nested or overlapping intervals).
     [MethodImpl(MethodImplOptions.NoInlining | MethodImplOptions.AggressiveOptimization)]
-    private IntervalLeaf* NextPositionSlow(IntervalLeaf* leaf, ref int index, ulong start, ulong last)
+    private IntervalLeaf* NextPositionSlow(IntervalLeaf* leaf, int index, ulong start, ulong last)
     {
+        _slowIndex = 0;
         // The rest of this leaf: starts are sorted, so the first one past `last` ends the query.
         for (int j = index + 1; j < leaf->Count; j++)
         {
@@ -96,7 +101,7 @@ public unsafe partial class IntervalTree
                 return null;
             if (leaf->Lasts[j] >= start)
             {
-                index = j;
+                _slowIndex = j;
                 return leaf;
             }
         }
@@ -114,7 +119,7 @@ public unsafe partial class IntervalTree
                 if (n->Keys[i - 1] > last)
                     return null; // every start from child i on is at least this key
                 if (n->Max[i] >= start)
-                    return FirstFrom(n->Children[i], depth + 1, start, last, out index);
+                    return FirstFrom(n->Children[i], depth + 1, start, last, out _slowIndex);
             }
             child = p;
             p = n->Parent;
@@ -207,9 +212,12 @@ public unsafe partial class IntervalTree
             _started = false;
         }
 
-        /// <summary>The current interval: its handle and bounds (valid after <see cref="MoveNext"/> returned true).</summary>
+        /// <summary>
+        /// The current interval: its handle and bounds, after <see cref="MoveNext"/> returned true; before the first step
+        /// or after the last, an entry whose handle is <see cref="None"/>.
+        /// </summary>
         public readonly IntervalEntry Current =>
-            new(_leaf->Handles[_index], _leaf->Starts[_index], _leaf->Lasts[_index]);
+            _leaf == null ? default : new(_leaf->Handles[_index], _leaf->Starts[_index], _leaf->Lasts[_index]);
 
         /// <summary>Returns this enumerator (foreach support).</summary>
         /// <returns>This enumerator.</returns>

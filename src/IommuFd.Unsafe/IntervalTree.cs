@@ -3,9 +3,9 @@
 // without a GC object per node.
 //
 // What is stored where:
-//  * _nodes: one native slab of 256-byte node slots, 64-byte aligned, rented from the UnsafeMemoryPool: leaves of up
-//    to 12 entries (Start, Last, handle; in start order, equal starts in insertion order) chained in order, and inner
-//    nodes of up to 12 children with one separator key between neighbours and, per child, the greatest Last of its
+//  * _nodes: one native slab of 384-byte node slots, 64-byte aligned, rented from the UnsafeMemoryPool: leaves of up
+//    to 16 entries (Start, Last, handle; in start order, equal starts in insertion order) chained in order, and inner
+//    nodes of up to 16 children with one separator key between neighbours and, per child, the greatest Last of its
 //    subtree (the kernel's __subtree_last, kept one level up). See IntervalTreeNodes.cs. Free slots have Count -1
 //    and form a list through IntervalLeaf.Next (_freeNode, -1 = none).
 //  * _leafOf: the handle table, native ints. A handle is a stable small int (1-based; 0 is None); _leafOf[h] is the
@@ -13,13 +13,13 @@
 //    leaves only on a split, which rewrites the moved handles' slots.
 //
 // Why a B+tree and not the kernel's red-black tree: every level of a descent is a dependent cache miss once the tree
-// outgrows the caches. A red-black tree of 1M nodes is ~21 levels deep; this one is 6-7, each level one node whose
+// outgrows the caches. A red-black tree of 1M nodes is ~21 levels deep; this one is 5-6, each level one node whose
 // lines the hardware fetches together. Measured against the kernel's own C at 1M intervals, the red-black tree with
 // 64-byte nodes was at parity at equal density and behind the kernel's dense 48-byte array; see bench/README.md.
 //
 // Invariants (all checked by Validate; the O(1) ones after every operation in Debug builds):
-//  1. every leaf is at depth Height; non-root inner nodes have 1..12 children, the root 2..12 (a 1-child root is
-//     collapsed), leaves 1..12 entries (an empty leaf is unlinked at once; an empty tree has no root);
+//  1. every leaf is at depth Height; non-root inner nodes have 1..16 children, the root 2..16 (a 1-child root is
+//     collapsed), leaves 1..16 entries (an empty leaf is unlinked at once; an empty tree has no root);
 //  2. starts are sorted across the leaf chain; Keys[i] separates Children[i] and Children[i+1];
 //  3. Max[i] is exactly the greatest Last in Children[i]'s subtree;
 //  4. Parent links match; _firstLeaf is the leftmost leaf; _leafOf maps every live handle to the leaf holding it;
@@ -50,10 +50,9 @@ public unsafe partial class IntervalTree : IDisposable
     /// <summary>The handle value meaning "no node" (the kernel's NULL).</summary>
     public const int None = 0;
 
-    /// <summary>Bytes per node slot (four cache lines).</summary>
-    internal const int NodeBytes = 256;
+    /// <summary>Bytes per node slot (six cache lines).</summary>
+    internal const int NodeBytes = 384;
 
-    private const int NodeShift = 8;
     private const int LeafCapacity = IntervalLeaf.Capacity;
     private const int InnerCapacity = IntervalInner.Capacity;
     private const int DefaultCapacity = 16;
@@ -83,6 +82,7 @@ public unsafe partial class IntervalTree : IDisposable
     private int _cachedHandle;
     private IntervalLeaf* _cachedLeaf;
     private int _cachedSlot;
+    private int _slowIndex;        // NextPositionSlow's second result (see NextPosition)
 
     /// <summary>Set by subclasses whose <see cref="OnFree"/> has work to do (payloads holding references).</summary>
     private protected bool _notifyFree;
@@ -97,7 +97,7 @@ public unsafe partial class IntervalTree : IDisposable
         Debug.Assert(sizeof(IntervalLeaf) == NodeBytes && sizeof(IntervalInner) == NodeBytes);
         _pool = pool ?? UnsafeMemoryPool.Shared;
         int handles = initialCapacity + 1;
-        // Leaves are at least half full after a split, so n intervals need about n / 6 leaves and a few inner nodes.
+        // Leaves are at least half full after a split, so n intervals need about n / 8 leaves and a few inner nodes.
         int nodes = initialCapacity / (LeafCapacity / 2) + 4;
         int* leafOf = (int*)_pool.AllocateAligned((nuint)handles * sizeof(int), 64);
         try
@@ -195,17 +195,17 @@ public unsafe partial class IntervalTree : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private IntervalLeaf* Leaf(int slot) => (IntervalLeaf*)(_nodes + ((nint)slot << NodeShift));
+    private IntervalLeaf* Leaf(int slot) => (IntervalLeaf*)(_nodes + (nint)slot * NodeBytes);
 
     /// <summary>The slot number of a leaf pointer (the inverse of <see cref="Leaf"/>).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private int SlotOfLeaf(IntervalLeaf* leaf) => (int)(((byte*)leaf - _nodes) >> NodeShift);
+    private int SlotOfLeaf(IntervalLeaf* leaf) => (int)(((byte*)leaf - _nodes) / NodeBytes);
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private IntervalInner* Inner(int slot) => (IntervalInner*)(_nodes + ((nint)slot << NodeShift));
+    private IntervalInner* Inner(int slot) => (IntervalInner*)(_nodes + (nint)slot * NodeBytes);
 
     /// <summary>
-    /// The leaf holding a live handle and the handle's index in it (a scan of one 48-byte array); throws
+    /// The leaf holding a live handle and the handle's index in it (one vector compare over its leaf's handles); throws
     /// <see cref="ArgumentException"/> for a handle that is not live.
     /// </summary>
     /// <remarks>
@@ -227,9 +227,7 @@ public unsafe partial class IntervalTree : IDisposable
         if (leafSlot < 0)
             ThrowHelper.ThrowArgumentException_InvalidNode(node);
         IntervalLeaf* leaf = Leaf(leafSlot);
-        int i = 0;
-        while (leaf->Handles[i] != node)
-            i++;
+        int i = IndexOf(leaf->Handles, leaf->Count, node);
         slot = i;
         return Remember(node, leaf, i);
     }
@@ -244,8 +242,8 @@ public unsafe partial class IntervalTree : IDisposable
     }
 
     /// <summary>
-    /// The index of the first of <paramref name="count"/> (at most 12) values that is at least <paramref name="x"/>, or
-    /// <paramref name="count"/> when none is; three vector compares, like <see cref="UpperBound"/>.
+    /// The index of the first of <paramref name="count"/> (at most 16) values that is at least <paramref name="x"/>, or
+    /// <paramref name="count"/> when none is; four vector compares, like <see cref="UpperBound"/>.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int FirstAtLeast(ulong* values, int count, ulong x)
@@ -255,7 +253,8 @@ public unsafe partial class IntervalTree : IDisposable
             Vector256<ulong> v = Vector256.Create(x);
             uint m = Vector256.GreaterThanOrEqual(Vector256.Load(values), v).ExtractMostSignificantBits()
                 | (Vector256.GreaterThanOrEqual(Vector256.Load(values + 4), v).ExtractMostSignificantBits() << 4)
-                | (Vector256.GreaterThanOrEqual(Vector256.Load(values + 8), v).ExtractMostSignificantBits() << 8);
+                | (Vector256.GreaterThanOrEqual(Vector256.Load(values + 8), v).ExtractMostSignificantBits() << 8)
+                | (Vector256.GreaterThanOrEqual(Vector256.Load(values + 12), v).ExtractMostSignificantBits() << 12);
             m &= (1u << count) - 1;
             return m == 0 ? count : BitOperations.TrailingZeroCount(m);
         }
@@ -266,13 +265,13 @@ public unsafe partial class IntervalTree : IDisposable
     }
 
     /// <summary>
-    /// How many of the first <paramref name="count"/> (at most 12) sorted keys are at most <paramref name="x"/>: the
+    /// How many of the first <paramref name="count"/> (at most 16) sorted keys are at most <paramref name="x"/>: the
     /// index of the child (or leaf position) an insert of start <paramref name="x"/> goes to, after equal keys.
     /// </summary>
     /// <remarks>
-    /// Why three vector compares over all 12 slots and a mask: which way a descent goes is a coin toss a branchy search
-    /// mispredicts; a compare of the whole node is a fixed dozen instructions. The 12 slots always lie inside the node
-    /// (an inner node's 11 keys are followed by its maxima), and slots past count are masked off.
+    /// Why four vector compares over all 16 slots and a mask: which way a descent goes is a coin toss a branchy search
+    /// mispredicts; a compare of the whole node is a fixed sequence of a few instructions. The 16 slots always lie
+    /// inside the node (an inner node's 15 keys are followed by its maxima), and slots past count are masked off.
     /// </remarks>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int UpperBound(ulong* keys, int count, ulong x)
@@ -282,7 +281,8 @@ public unsafe partial class IntervalTree : IDisposable
             Vector256<ulong> v = Vector256.Create(x);
             uint m = Vector256.LessThanOrEqual(Vector256.Load(keys), v).ExtractMostSignificantBits()
                 | (Vector256.LessThanOrEqual(Vector256.Load(keys + 4), v).ExtractMostSignificantBits() << 4)
-                | (Vector256.LessThanOrEqual(Vector256.Load(keys + 8), v).ExtractMostSignificantBits() << 8);
+                | (Vector256.LessThanOrEqual(Vector256.Load(keys + 8), v).ExtractMostSignificantBits() << 8)
+                | (Vector256.LessThanOrEqual(Vector256.Load(keys + 12), v).ExtractMostSignificantBits() << 12);
             return BitOperations.PopCount(m & ((1u << count) - 1));
         }
         int n = 0;
@@ -438,8 +438,8 @@ public unsafe partial class IntervalTree : IDisposable
             return;
         }
 
-        // The parent is full: lay its 13 children out in order, keep 7, move 6 to a new inner node, pass key 6 up.
-        const int Stay = 7;
+        // The parent is full: lay its 17 children out in order, keep 9, move 8 to a new inner node, pass key 8 up.
+        const int Stay = 9;
         const int Go = InnerCapacity + 1 - Stay;
         int* children = stackalloc int[InnerCapacity + 1];
         ulong* keys = stackalloc ulong[InnerCapacity];
@@ -486,10 +486,24 @@ public unsafe partial class IntervalTree : IDisposable
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int IndexOfChild(IntervalInner* n, int child)
+    private static int IndexOfChild(IntervalInner* n, int child) => IndexOf(n->Children, n->Count, child);
+
+    /// <summary>
+    /// The index of <paramref name="value"/> among the first <paramref name="count"/> of 16 ints, known to hold it. Why
+    /// two vector compares rather than a scan: where a handle or child sits is random, so a scan's exit mispredicts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int IndexOf(int* values, int count, int value)
     {
+        if (Vector256.IsHardwareAccelerated)
+        {
+            Vector256<int> v = Vector256.Create(value);
+            uint m = Vector256.Equals(Vector256.Load(values), v).ExtractMostSignificantBits()
+                | (Vector256.Equals(Vector256.Load(values + 8), v).ExtractMostSignificantBits() << 8);
+            return BitOperations.TrailingZeroCount(m & ((1u << count) - 1));
+        }
         int i = 0;
-        while (n->Children[i] != child)
+        while (values[i] != value)
             i++;
         return i;
     }
@@ -520,6 +534,7 @@ public unsafe partial class IntervalTree : IDisposable
         _cachedHandle = None;
         _version++;
         int count = leaf->Count;
+        ulong removedLast = leaf->Lasts[pos];
         for (int j = pos; j < count - 1; j++)
         {
             leaf->Starts[j] = leaf->Starts[j + 1];
@@ -537,9 +552,10 @@ public unsafe partial class IntervalTree : IDisposable
         {
             UnlinkLeaf(leafSlot);
         }
-        else
+        else if (FirstAtLeast(leaf->Lasts, count - 1, removedLast) == count - 1)
         {
-            // A removal can only lower maxima: refresh the slots above until one does not change.
+            // A removal can only lower maxima, and only when no entry left in the leaf reaches the removed Last (the
+            // common case is cut short by that one vector test): refresh the slots above until one does not change.
             PropagateMax(leafSlot, LeafMax(leaf));
         }
         CheckLocal(None);

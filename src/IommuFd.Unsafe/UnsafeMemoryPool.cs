@@ -1,7 +1,7 @@
 // Design: every buffer the unsafe core keeps (interval-tree node slabs, payload arrays, PFN batch storage) is rented
 // through one injectable UnsafeMemoryPool, never allocated with `new` on a hot path. Managed buffers are arrays
 // (Rent/Return); the interval tree's node slab and handle table are native, cache-line-aligned memory
-// (AllocateAligned/FreeAligned), because a 256-byte node only owns its four cache lines if the slab itself is 64-byte
+// (AllocateAligned/FreeAligned), because a 384-byte node only owns its six cache lines if the slab itself is 64-byte
 // aligned, which the GC heap does not promise (and may move).
 //
 // Why an abstraction and not ArrayPool<T> directly:

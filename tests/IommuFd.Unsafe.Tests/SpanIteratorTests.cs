@@ -201,6 +201,7 @@ public class SpanIteratorTests
         tree.Insert(5, 19);
         var seen = new List<int>();
         var e = tree.Overlapping(0, 100);
+        Assert.Equal(IntervalTree.None, e.Current.Node); // before the first step
         Assert.True(e.MoveNext());
         seen.Add(e.Current.Node);
         tree.Insert(30, 39);
