@@ -216,7 +216,8 @@ public unsafe partial class IntervalTree : IDisposable
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private IntervalLeaf* Locate(int node, out int slot)
     {
-        if (node == _cachedHandle)
+        // None is also what a cleared memory holds: it must never take the remembered position.
+        if (node == _cachedHandle && node != None)
         {
             slot = _cachedSlot;
             return _cachedLeaf;

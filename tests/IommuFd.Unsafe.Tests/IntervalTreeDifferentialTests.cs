@@ -201,7 +201,8 @@ public class IntervalTreeDifferentialTests
         tree.Remove(removed);
         int first = tree.IterFirst(0, 1000);
         Assert.Equal(live[0], first);
-        foreach (int bad in new[] { removed, IntervalTree.None, -3, 41, int.MaxValue })
+        tree.Remove(tree.Insert(2000, 2001)); // every change forgets the remembered handle: None must not match that
+        foreach (int bad in new[] { IntervalTree.None, removed, -3, 41, int.MaxValue })
         {
             Assert.Throws<ArgumentException>(() => tree.IterNext(bad, 0, 1000));
             Assert.Throws<ArgumentException>(() => tree.GetNext(bad));
@@ -220,5 +221,6 @@ public class IntervalTreeDifferentialTests
         tree.Dispose();
         Assert.Throws<ArgumentException>(() => tree.IterNext(1, 0, 1000));
         Assert.Throws<ArgumentException>(() => tree.GetStart(1));
+        Assert.Throws<ArgumentException>(() => tree.GetStart(IntervalTree.None));
     }
 }
