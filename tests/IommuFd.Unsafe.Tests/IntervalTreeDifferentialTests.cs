@@ -149,8 +149,8 @@ public class IntervalTreeDifferentialTests
     [Fact]
     public void LargeTree_SplitsAndEmptiesAtEveryLevel_StaysValidAndAnswersLikeBruteForce() => Seeds.Run(7, rng =>
     {
-        // The random runs above stay at a few thousand intervals (height 2-3); 40k intervals make inner nodes split
-        // and empty at every level of a four-level tree. Validate at checkpoints, queries against a brute-force scan.
+        // The random runs above stay at a few thousand intervals (two or three levels); 40k intervals make inner nodes
+        // split and empty at every level of a five-level tree. Validate at checkpoints; queries against brute force.
         var pool = new TrackingMemoryPool();
         var tree = new IntervalTree(1, pool);
         var items = new List<(ulong Start, ulong Last, int Handle)>();
