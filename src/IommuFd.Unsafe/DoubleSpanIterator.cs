@@ -23,7 +23,7 @@ public ref struct DoubleSpanIterator
     private bool _started;
 
     /// <summary>Positions a new iterator on the first span (interval_tree_double_span_iter_first).</summary>
-    /// <param name="tree0">The priority tree.</param>
+    /// <param name="tree0">The priority tree; neither tree may change while the iterator is in use.</param>
     /// <param name="tree1">The second tree.</param>
     /// <param name="firstIndex">First index of the range (inclusive).</param>
     /// <param name="lastIndex">Last index of the range (inclusive).</param>
@@ -105,6 +105,7 @@ public ref struct DoubleSpanIterator
     }
 
     /// <summary>Steps to the next span (interval_tree_double_span_iter_next).</summary>
+    /// <exception cref="InvalidOperationException">Either tree changed since the iterator was positioned.</exception>
     public void Next()
     {
         if (_isUsed == -1 || _last == _span0.LastIndex)
