@@ -621,11 +621,20 @@ public unsafe partial class IntervalTree : IDisposable
         }
         if (p == _root && count - 1 == 1)
         {
-            // A root with one child: that child becomes the root.
-            _root = n->Children[0];
-            Leaf(_root)->Parent = -1;
-            _height--;
+            // A root with one child: that child becomes the root, and so does its only child while it has one (a
+            // non-root inner node may be down to one child, since removal never merges).
+            int root = n->Children[0];
             FreeNode(p);
+            _height--;
+            while (_height > 0 && Inner(root)->Count == 1)
+            {
+                int only = Inner(root)->Children[0];
+                FreeNode(root);
+                root = only;
+                _height--;
+            }
+            _root = root;
+            Leaf(root)->Parent = -1;
             return;
         }
         PropagateMax(p, InnerMax(n));

@@ -189,6 +189,35 @@ public class IntervalTreeDifferentialTests
     });
 
     [Fact]
+    public void ShrinkingToOneLeaf_CollapsesEveryOneChildLevelAboveIt()
+    {
+        // Found by the fuzzer: removal never merges, so a non-root inner node may keep one child; when the root then
+        // collapses onto it, the new root must collapse again, down to the first node with two children or a leaf.
+        // Here: empty the middle (the leftmost subtree keeps one leaf at every level), then the right end.
+        var tree = new IntervalTree(1);
+        var handles = new List<int>();
+        for (ulong i = 0; i < 5_000; i++)
+            handles.Add(tree.Insert(i * 10, i * 10 + 4));
+        for (int i = handles.Count - 4; i >= 3; i--)
+        {
+            tree.Remove(handles[i]);
+            handles.RemoveAt(i);
+        }
+        tree.Validate();
+        for (int i = handles.Count - 1; i >= 3; i--)
+        {
+            tree.Remove(handles[i]);
+            handles.RemoveAt(i);
+            tree.Validate();
+        }
+        Assert.Equal(3, tree.Count);
+        Assert.Equal(handles[0], tree.IterFirst(0, ulong.MaxValue));
+        handles.Add(tree.Insert(100_000, 100_004)); // grows again from the collapsed root
+        tree.Validate();
+        tree.Dispose();
+    }
+
+    [Fact]
     public void HandleApi_StaleOrForeignHandles_ThrowInsteadOfReadingFreedSlots()
     {
         // Every public handle path (iter_next included, which skips the check on its hot path) must refuse a handle
