@@ -302,8 +302,7 @@ public unsafe partial class IntervalTree : IDisposable
         if (start > last)
             ThrowHelper.ThrowArgumentException_StartAfterLast();
         Reserve(); // may grow (and throw): nothing has changed yet
-        _cachedHandle = None;
-        _version++;
+        Changing();
         int h = TakeHandle();
         if (_root < 0)
         {
@@ -532,8 +531,7 @@ public unsafe partial class IntervalTree : IDisposable
     {
         IntervalLeaf* leaf = Locate(node, out int pos);
         int leafSlot = _leafOf[node];
-        _cachedHandle = None;
-        _version++;
+        Changing();
         int count = leaf->Count;
         ulong removedLast = leaf->Lasts[pos];
         for (int j = pos; j < count - 1; j++)
@@ -640,10 +638,20 @@ public unsafe partial class IntervalTree : IDisposable
         PropagateMax(p, InnerMax(n));
     }
 
-    private void ResetEmpty()
+    /// <summary>
+    /// Called before every change: entries may move, so the remembered handle is forgotten and the version moves on
+    /// (iterators holding positions refuse to step after it).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void Changing()
     {
         _cachedHandle = None;
         _version++;
+    }
+
+    private void ResetEmpty()
+    {
+        Changing();
         // The last interval went: free every node at once (the slab is kept).
         _nodesUsed = 0;
         _freeNode = -1;
